@@ -1,0 +1,1 @@
+"""Custom actions for VRT Assistent (run with `rasa run actions`)."""

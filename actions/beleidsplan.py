@@ -1,0 +1,89 @@
+"""The policy-plan action: "wat staat er in het beleidsplan over X?" and follow-ups."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.knowledge import PolicyPlan, Theme, load_policy_plan
+
+# Loaded once at import: a broken file stops the action server at start-up.
+POLICY_PLAN = load_policy_plan()
+
+FOLLOW_UP_INTENT = "vertel_meer"
+THEME_ENTITY = "beleidsthema"
+LAST_THEME_SLOT = "vorig_beleidsthema"
+DETAILS_GIVEN_SLOT = "beleidsplan_details_gegeven"
+
+
+def theme_buttons(plan: PolicyPlan, exclude: Optional[str] = None) -> List[Dict[str, str]]:
+    return [
+        {"title": theme.titel, "payload": f'/beleidsplan{{"{THEME_ENTITY}":"{theme.key}"}}'}
+        for theme in plan.themes.values()
+        if theme.key != exclude
+    ]
+
+
+class ActionBeleidsplan(Action):
+    def __init__(self, plan: PolicyPlan = POLICY_PLAN) -> None:
+        self.plan = plan
+
+    def name(self) -> Text:
+        return "action_beleidsplan"
+
+    def requested_theme(self, tracker: Tracker) -> Optional[Theme]:
+        """Theme from this turn's entity (slot), else from the words of the message."""
+        for value in [*tracker.get_latest_entity_values(THEME_ENTITY), tracker.get_slot(THEME_ENTITY)]:
+            theme = self.plan.theme_for_value(value)
+            if theme:
+                return theme
+        return self.plan.find_in_text(tracker.latest_message.get("text"))
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent == FOLLOW_UP_INTENT:
+            return self.follow_up(dispatcher, tracker)
+
+        theme = self.requested_theme(tracker)
+        if theme is not None:
+            return self.answer(dispatcher, theme)
+
+        asked_for_something = bool(
+            list(tracker.get_latest_entity_values(THEME_ENTITY)) or tracker.get_slot(THEME_ENTITY)
+        )
+        dispatcher.utter_message(
+            response="utter_beleidsplan_onbekend_thema" if asked_for_something else "utter_beleidsplan_kies_thema",
+            buttons=theme_buttons(self.plan),
+        )
+        return [SlotSet(THEME_ENTITY, None)]
+
+    def answer(self, dispatcher: CollectingDispatcher, theme: Theme) -> List[EventType]:
+        dispatcher.utter_message(response="utter_beleidsplan_thema", samenvatting=theme.samenvatting)
+        dispatcher.utter_message(response="utter_beleidsplan_bron", bron=theme.bron)
+        return [
+            SlotSet(THEME_ENTITY, None),
+            SlotSet(LAST_THEME_SLOT, theme.key),
+            SlotSet(DETAILS_GIVEN_SLOT, False),
+        ]
+
+    def follow_up(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        theme = self.plan.themes.get(tracker.get_slot(LAST_THEME_SLOT) or "")
+        if theme is None:
+            dispatcher.utter_message(
+                response="utter_beleidsplan_geen_vorig_thema", buttons=theme_buttons(self.plan)
+            )
+            return []
+        if tracker.get_slot(DETAILS_GIVEN_SLOT):
+            dispatcher.utter_message(
+                response="utter_beleidsplan_geen_details",
+                titel=theme.titel,
+                buttons=theme_buttons(self.plan, exclude=theme.key),
+            )
+            return []
+        dispatcher.utter_message(response="utter_beleidsplan_details", details=" ".join(theme.details))
+        dispatcher.utter_message(response="utter_beleidsplan_bron", bron=theme.bron)
+        return [SlotSet(DETAILS_GIVEN_SLOT, True)]

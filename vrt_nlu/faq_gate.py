@@ -1,0 +1,72 @@
+"""Send unsure FAQ answers to the fallback (works around RasaHQ/rasa#9723).
+
+FallbackClassifier only looks at intent confidence. An off-topic question that DIET
+files under `faq` with high confidence would then get whatever answer the
+ResponseSelector ranks first. This component, placed after FallbackClassifier,
+turns such a message into `nlu_fallback` when the selector itself is unsure.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+from rasa.shared.nlu.training_data.message import Message
+
+logger = logging.getLogger(__name__)
+
+RESPONSE_SELECTOR_KEY = "response_selector"
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
+)
+class FaqConfidenceGate(GraphComponent):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"retrieval_intents": ["faq"], "threshold": 0.5}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self.retrieval_intents = set(config["retrieval_intents"])
+        self.threshold = float(config["threshold"])
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "FaqConfidenceGate":
+        return cls({**cls.get_default_config(), **config})
+
+    @staticmethod
+    def selector_confidence(message: Message, retrieval_intent: Text) -> Optional[float]:
+        selector = message.get(RESPONSE_SELECTOR_KEY) or {}
+        prediction = selector.get(retrieval_intent) or selector.get("default") or {}
+        response = prediction.get("response") or {}
+        return response.get("confidence")
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            intent = message.get(INTENT) or {}
+            name = intent.get("name")
+            if name not in self.retrieval_intents:
+                continue
+            confidence = self.selector_confidence(message, name)
+            if confidence is None or confidence >= self.threshold:
+                continue
+            logger.debug("ResponseSelector confidence %.2f for %s: fallback", confidence, name)
+            fallback = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0 - confidence}
+            message.set(INTENT, fallback, add_to_output=True)
+            message.set(
+                INTENT_RANKING_KEY,
+                [fallback, *(message.get(INTENT_RANKING_KEY) or [])],
+                add_to_output=True,
+            )
+        return messages
