@@ -133,8 +133,6 @@ def main() -> int:
     lemmas = [t.lemma_ for t in resolved.nlp(sample)]
     print(f"spaCy pipeline: {resolved.label}")
     print(f"lemmas of '{sample}': {lemmas}")
-    if not resolved.official:
-        print("WARNING: " + OFFLINE_BANNER % (OFFLINE_PIPELINE, OFFICIAL_VERSION), file=sys.stderr)
     return 0
 
 

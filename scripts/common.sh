@@ -1,0 +1,69 @@
+# Shared settings for the scripts in this folder. Source it; do not run it.
+# Every value can be overridden from the environment.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+export VENV="$ROOT/.venv"
+export PY="$VENV/bin/python"
+export RASA="$VENV/bin/rasa"
+export UV_VERSION="${UV_VERSION:-0.13.9}"
+export UV="${UV:-$ROOT/.tools/bin/uv}"
+
+export RASA_PORT="${RASA_PORT:-5005}"
+export ACTION_PORT="${ACTION_PORT:-5055}"
+export WEB_PORT="${WEB_PORT:-8080}"
+export VRT_ACTION_ENDPOINT_URL="${VRT_ACTION_ENDPOINT_URL:-http://localhost:${ACTION_PORT}/webhook}"
+export VRT_TRACKER_DB="${VRT_TRACKER_DB:-$ROOT/var/tracker.db}"
+# Origins allowed to call the Rasa server from a browser (space separated).
+export VRT_CORS_ORIGINS="${VRT_CORS_ORIGINS:-http://localhost:${WEB_PORT} http://127.0.0.1:${WEB_PORT}}"
+
+# Caches shared by every clone on this machine, so CI and fresh clones stay fast.
+export VRT_CACHE="${VRT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vrt-assistent}"
+export RASA_CACHE_DIRECTORY="${RASA_CACHE_DIRECTORY:-$VRT_CACHE/rasa-training-cache}"
+export UV_CACHE_DIR="${UV_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/uv}"
+
+# Quieter TensorFlow; no telemetry from Rasa.
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
+export RASA_TELEMETRY_ENABLED=false
+export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore::DeprecationWarning}"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf '\033[31mERROR: %s\033[0m\n' "$*" >&2; exit 1; }
+
+# Name of the spaCy pipeline the NLU will use, without importing spaCy (fast).
+spacy_pipeline_name() {
+  "$PY" - <<'PY'
+import importlib.util, os
+if os.environ.get("VRT_SPACY_PIPELINE", "").lower() == "offline":
+    print("nl_vrt_offline_lookup")
+else:
+    print("nl_core_news_sm" if importlib.util.find_spec("nl_core_news_sm") else "nl_vrt_offline_lookup")
+PY
+}
+
+# Fingerprint of everything a trained model depends on.
+model_fingerprint() {
+  {
+    spacy_pipeline_name
+    cat uv.lock config.yml
+    find domain data vrt_nlu -type f \( -name '*.yml' -o -name '*.py' \) -print0 | sort -z | xargs -0 cat
+  } | sha256sum | cut -c1-16
+}
+
+model_path() { echo "$ROOT/models/vrt-$(model_fingerprint).tar.gz"; }
+
+# The spaCy pipeline recorded inside a trained model.
+recorded_pipeline() {
+  tar -xzOf "$1" --wildcards '*SpacyPipelineRecord*/spacy_pipeline.json' 2>/dev/null \
+    | "$PY" -c 'import json,sys; r=json.load(sys.stdin); print(r["pipeline"], r.get("pipeline_version",""), "(official)" if r.get("official") else "(OFFLINE stand-in, not nl_core_news_sm)")'
+}
+
+wait_for_http() {  # url seconds
+  local url="$1" limit="${2:-120}" start=$SECONDS
+  until curl -fsS -o /dev/null "$url" 2>/dev/null; do
+    (( SECONDS - start < limit )) || return 1
+    sleep 0.5
+  done
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs everything the bot needs into .venv: the locked Python set and the Dutch spaCy pipeline.
+source "$(dirname "$0")/common.sh"
+
+if ! "$UV" --version >/dev/null 2>&1; then
+  say "Installing uv $UV_VERSION into .tools/"
+  python3 -m pip install --quiet --disable-pip-version-check --target "$ROOT/.tools" "uv==$UV_VERSION" \
+    || die "could not install uv; is python3 with pip available?"
+fi
+
+say "Installing the locked Python packages into .venv (Python $(cat .python-version))"
+# --inexact keeps nl_core_news_sm, which is installed outside the lock (it is not on PyPI).
+"$UV" sync --frozen --inexact --python "$(cat .python-version)"
+
+"$ROOT/scripts/install_spacy_model.sh"
