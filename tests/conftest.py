@@ -1,0 +1,51 @@
+"""Shared fixtures.
+
+Unit tests use a real rasa-sdk Tracker and CollectingDispatcher, built from JSON
+trackers in tests/unit/trackers/, and the project's real domain. End-to-end tests
+request `bot`, which starts the real action and Rasa servers once per session.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.servers import ROOT, BotServers, current_model
+
+TRACKERS = Path(__file__).parent / "unit" / "trackers"
+
+
+@pytest.fixture(scope="session")
+def domain() -> dict:
+    from rasa.shared.core.domain import Domain
+
+    return Domain.load(str(ROOT / "domain")).as_dict()
+
+
+@pytest.fixture
+def dispatcher():
+    from rasa_sdk.executor import CollectingDispatcher
+
+    return CollectingDispatcher()
+
+
+@pytest.fixture
+def load_tracker():
+    """Builds a rasa-sdk Tracker from tests/unit/trackers/<name>.json."""
+    from rasa_sdk import Tracker
+
+    def load(name: str, **overrides) -> Tracker:
+        state = json.loads((TRACKERS / f"{name}.json").read_text())
+        state.update(overrides)
+        return Tracker.from_dict(state)
+
+    return load
+
+
+@pytest.fixture(scope="session")
+def bot(tmp_path_factory) -> BotServers:
+    servers = BotServers(workdir=tmp_path_factory.mktemp("bot"), model=current_model())
+    servers.start()
+    yield servers
+    servers.stop()

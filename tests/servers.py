@@ -1,0 +1,140 @@
+"""Start the real action server and Rasa server for end-to-end tests.
+
+Each server runs as its own process on a free port, with a temporary SQLite tracker
+store, the trained model of the current data (scripts/train.sh), and the project's
+own endpoints.yml and credentials.yml.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import List, Optional
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def current_model() -> Path:
+    """The model scripts/train.sh trained for the current data."""
+    out = subprocess.run(
+        ["bash", "-c", "source scripts/common.sh && model_path"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    model = Path(out)
+    if not model.is_file():
+        raise RuntimeError(f"No trained model at {model}; run `make train` first.")
+    return model
+
+
+def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: process exited early\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} not ready after {timeout} s\n{log.read_text()[-3000:]}")
+
+
+@dataclass
+class BotServers:
+    workdir: Path
+    model: Path
+    rasa_port: int = field(default_factory=free_port)
+    action_port: int = field(default_factory=free_port)
+    cors_origins: List[str] = field(default_factory=lambda: ["http://localhost:8080"])
+    tracker_db: Optional[Path] = None
+    _rasa: Optional[subprocess.Popen] = None
+    _actions: Optional[subprocess.Popen] = None
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def rest_url(self) -> str:
+        return f"{self.rasa_url}/webhooks/rest/webhook"
+
+    def env(self) -> dict:
+        env = dict(os.environ)
+        env.update(
+            VRT_ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.action_port}/webhook",
+            VRT_TRACKER_DB=str(self.tracker_db or self.workdir / "tracker.db"),
+            TF_CPP_MIN_LOG_LEVEL="2",
+            RASA_TELEMETRY_ENABLED="false",
+        )
+        return env
+
+    def _spawn(self, name: str, args: List[str]) -> subprocess.Popen:
+        log = self.workdir / f"{name}.log"
+        return subprocess.Popen(
+            args, cwd=ROOT, env=self.env(), stdout=log.open("ab"), stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def start_actions(self) -> None:
+        self._actions = self._spawn(
+            "actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
+                        "--port", str(self.action_port)],
+        )
+        wait_for(f"http://127.0.0.1:{self.action_port}/health", self._actions, self.workdir / "actions.log")
+
+    def start_rasa(self) -> None:
+        self._rasa = self._spawn(
+            "rasa", [str(VENV_BIN / "rasa"), "run", "--model", str(self.model),
+                     "--port", str(self.rasa_port), "--credentials", "credentials.yml",
+                     "--endpoints", "endpoints.yml", "--cors", *self.cors_origins],
+        )
+        wait_for(f"{self.rasa_url}/webhooks/rest/", self._rasa, self.workdir / "rasa.log")
+
+    def start(self) -> "BotServers":
+        self.start_actions()
+        self.start_rasa()
+        return self
+
+    @staticmethod
+    def _stop(process: Optional[subprocess.Popen]) -> None:
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    def stop_rasa(self) -> None:
+        self._stop(self._rasa)
+        self._rasa = None
+
+    def restart_rasa(self) -> None:
+        self.stop_rasa()
+        self.start_rasa()
+
+    def stop(self) -> None:
+        self.stop_rasa()
+        self._stop(self._actions)
+        self._actions = None
+
+    def say(self, sender: str, message: str) -> list:
+        """One turn over the REST channel; returns the bot's messages."""
+        response = requests.post(self.rest_url, json={"sender": sender, "message": message}, timeout=30)
+        response.raise_for_status()
+        return response.json()

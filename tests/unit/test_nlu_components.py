@@ -1,0 +1,141 @@
+"""The custom NLU components, with the configuration from config.yml."""
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa.shared.nlu.training_data.message import Message
+
+from vrt_nlu.emergency import EmergencyKeywordClassifier
+from vrt_nlu.faq_gate import FaqConfidenceGate
+from vrt_nlu.spacy_pipeline import OFFICIAL_PIPELINE, OFFLINE_PIPELINE, official_available, resolve_pipeline
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def component_config(name: str) -> dict:
+    pipeline = yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
+    return next(c for c in pipeline if c["name"] == name)
+
+
+@pytest.fixture(scope="module")
+def emergency() -> EmergencyKeywordClassifier:
+    config = {**EmergencyKeywordClassifier.get_default_config(), **component_config("vrt_nlu.EmergencyKeywordClassifier")}
+    return EmergencyKeywordClassifier(config)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Er is brand in mijn keuken!",
+        "het brandt bij de buren",
+        "BRAND!!!",
+        "ik zie rook uit het dak komen",
+        "Ik ruik gas in de gang",
+        "gaslucht in de straat",
+        "er is een ongeluk gebeurd op de N18",
+        "aanrijding met fietser",
+        "mijn vader is onwel geworden",
+        "iemand ligt bewusteloos op straat",
+        "hij ademt niet meer",
+        "mijn oma heeft een hartaanval",
+        "het water staat in mijn huis",
+        "overstroming in de kelder",
+        "er wordt gevochten voor de deur",
+        "ik word bedreigd met een mes",
+        "help snel",
+        "Help!",
+        "gaslek in de keuken",
+        "mijn moeder is flauwgevallen",
+        "Bewusteloos kind in het zwembad",  # upper case
+        "er is een ongeval gebeurd",
+    ],
+)
+def test_emergency_patterns_catch_emergencies(emergency, text):
+    assert emergency.match(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hoeveel brandweervrijwilligers heeft VRT?",
+        "wat doet de brandweer?",
+        "hoe worden brandweerlui opgeleid",
+        "Wat is crisisbeheersing?",
+        "Hoeveel kazernes zijn er?",
+        "politie bellen zonder spoed",
+        "wat is de Twente Safety Campus",
+        "wat staat er in het beleidsplan over droogte?",
+        "Hoe spoort het, wat is dat?",
+        "hallo",
+    ],
+)
+def test_emergency_patterns_leave_ordinary_questions_alone(emergency, text):
+    assert emergency.match(text) is None, text
+
+
+def test_emergency_overrides_fallback_and_keeps_ranking(emergency):
+    message = Message(data={"text": "ik ruik gas", "intent": {"name": "nlu_fallback", "confidence": 0.7},
+                            "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.7},
+                                               {"name": "faq", "confidence": 0.3}]})
+    emergency.process([message])
+    assert message.get("intent") == {"name": "noodgeval", "confidence": 1.0}
+    assert [r["name"] for r in message.get("intent_ranking")] == ["noodgeval", "nlu_fallback", "faq"]
+
+
+def test_emergency_classifier_refuses_empty_patterns():
+    with pytest.raises(ValueError):
+        EmergencyKeywordClassifier({"intent": "noodgeval", "patterns": []})
+
+
+def faq_message(selector_confidence: float, intent: str = "faq") -> Message:
+    return Message(data={
+        "text": "wat is de hoofdstad van Frankrijk?",
+        "intent": {"name": intent, "confidence": 0.9},
+        "intent_ranking": [{"name": intent, "confidence": 0.9}],
+        "response_selector": {"faq": {"response": {"confidence": selector_confidence,
+                                                    "intent_response_key": "faq/kerntaken"}}},
+    })
+
+
+@pytest.fixture
+def gate() -> FaqConfidenceGate:
+    return FaqConfidenceGate({**FaqConfidenceGate.get_default_config(), **component_config("vrt_nlu.FaqConfidenceGate")})
+
+
+def test_gate_sends_unsure_faq_answer_to_fallback(gate):
+    message = faq_message(selector_confidence=gate.threshold / 2)
+    gate.process([message])
+    assert message.get("intent")["name"] == "nlu_fallback"
+    assert message.get("intent_ranking")[1]["name"] == "faq"
+
+
+def test_gate_keeps_confident_faq_answer(gate):
+    message = faq_message(selector_confidence=0.95)
+    gate.process([message])
+    assert message.get("intent")["name"] == "faq"
+
+
+def test_gate_ignores_other_intents(gate):
+    message = faq_message(selector_confidence=0.01, intent="groet")
+    gate.process([message])
+    assert message.get("intent")["name"] == "groet"
+
+
+def test_offline_pipeline_lemmatises_dutch(monkeypatch):
+    monkeypatch.setenv("VRT_SPACY_PIPELINE", "offline")
+    resolved = resolve_pipeline()
+    assert resolved.name == OFFLINE_PIPELINE and not resolved.official
+    assert resolved.name != OFFICIAL_PIPELINE
+    lemmas = [t.lemma_ for t in resolved.nlp("brandweerkazernes vrijwilligers")]
+    assert lemmas == ["brandweerkazerne", "vrijwilliger"]
+
+
+@pytest.mark.skipif(not official_available(), reason="nl_core_news_sm is not installed (official download unreachable); the offline pipeline is tested instead")
+def test_official_pipeline_tags_lemmatises_and_gives_tensor_vectors(monkeypatch):
+    monkeypatch.delenv("VRT_SPACY_PIPELINE", raising=False)
+    resolved = resolve_pipeline()
+    assert resolved.name == OFFICIAL_PIPELINE and resolved.official
+    doc = resolved.nlp("De brandweervrijwilligers werken in 29 kazernes.")
+    assert [t.pos_ for t in doc][:2] == ["DET", "NOUN"]
+    assert doc[1].lemma_ == "brandweervrijwilliger"
+    assert doc[1].vector.shape[0] > 0
