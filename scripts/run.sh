@@ -30,7 +30,9 @@ pids+=($!)
 
 if [[ -f web/index.html ]]; then
   say "Widget demo page on http://localhost:$WEB_PORT/"
-  "$PY" -m http.server "$WEB_PORT" --bind 127.0.0.1 --directory web >/dev/null 2>&1 &
+  # Static files plus a generated vrt-config.js pointing at this Rasa server, with CSP headers.
+  "$PY" scripts/serve_web.py --port "$WEB_PORT" --bind 127.0.0.1 \
+    --server-url "${VRT_CHAT_SERVER_URL:-http://localhost:$RASA_PORT}" &
   pids+=($!)
 fi
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import ROOT, BotServers, current_model
+from tests.servers import ROOT, BotServers, current_model, free_port
 
 TRACKERS = Path(__file__).parent / "unit" / "trackers"
 
@@ -44,8 +44,15 @@ def load_tracker():
 
 
 @pytest.fixture(scope="session")
-def bot(tmp_path_factory) -> BotServers:
+def web_port() -> int:
+    """Port of the widget's demo page server in tests/browser; the bot allows its origin (CORS)."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def bot(tmp_path_factory, web_port) -> BotServers:
     servers = BotServers(workdir=tmp_path_factory.mktemp("bot"), model=current_model())
+    servers.cors_origins.append(f"http://127.0.0.1:{web_port}")
     servers.start()
     yield servers
     servers.stop()
