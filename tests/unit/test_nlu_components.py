@@ -139,3 +139,25 @@ def test_official_pipeline_tags_lemmatises_and_gives_tensor_vectors(monkeypatch)
     assert [t.pos_ for t in doc][:2] == ["DET", "NOUN"]
     assert doc[1].lemma_ == "brandweervrijwilliger"
     assert doc[1].vector.shape[0] > 0
+
+
+def payload_handler(known):
+    from vrt_nlu.faq_payload import FaqPayloadHandler
+
+    return FaqPayloadHandler(model_storage=None, resource=None, known=known)
+
+
+def test_faq_payload_selects_that_answer():
+    handler = payload_handler(["faq/capaciteit", "faq/kerntaken"])
+    message = Message(data={"text": "/faq/capaciteit", "intent": {"name": "nlu_fallback", "confidence": 0.3}})
+    handler.process([message])
+    assert message.get("intent") == {"name": "faq", "confidence": 1.0}
+    assert message.get("response_selector")["faq"]["response"]["utter_action"] == "utter_faq/capaciteit"
+
+
+@pytest.mark.parametrize("text", ["/faq/bestaat_niet", "hoeveel kazernes /faq/capaciteit", "faq/capaciteit"])
+def test_faq_payload_ignores_unknown_topics_and_ordinary_text(text):
+    handler = payload_handler(["faq/capaciteit"])
+    message = Message(data={"text": text, "intent": {"name": "groet", "confidence": 0.9}})
+    handler.process([message])
+    assert message.get("intent")["name"] == "groet"

@@ -1,0 +1,103 @@
+"""Whole conversations with the real action and Rasa servers, over the REST channel."""
+import uuid
+
+import pytest
+
+
+def sender() -> str:
+    return f"e2e-{uuid.uuid4().hex[:8]}"
+
+
+def texts(messages) -> str:
+    return " ".join(m.get("text", "") for m in messages)
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("hoeveel kazernes zijn er?", ["29 kazernes", "700 brandweervrijwilligers", "400 medewerkers"]),
+        ("wat doet de veiligheidsregio eigenlijk", ["risicobeheersing", "crisisbeheersing"]),
+        ("welke gemeenten horen bij vrt", ["Almelo", "Wierden", "14"]),
+        ("wat is de twente safety campus?", ["Troned", "Risk Factory"]),
+        ("wat is hoe spoort het", ["september 2017", "www.hoespoorthet.nl"]),
+        ("politie bellen zonder spoed", ["0900-8844"]),
+        ("kan ik een medewerker spreken", ["www.vrtwente.nl"]),
+        ("wat is het platform ivz", ["2008"]),
+    ],
+)
+def test_faq_answers_come_from_the_sources(bot, question, expected):
+    reply = texts(bot.say(sender(), question))
+    for fragment in expected:
+        assert fragment in reply
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["er is brand in mijn keuken", "ik ruik gas", "mijn buurman is bewusteloos",
+     "er is een ongeluk gebeurd op de a35", "het water staat in mijn huis", "er wordt gevochten op straat"],
+)
+def test_emergency_gets_112_as_first_words(bot, message):
+    replies = bot.say(sender(), message)
+    assert replies[0]["text"].startswith("Bel nu 112")
+
+
+def test_emergency_in_the_middle_of_a_conversation_gets_112_first(bot):
+    user = sender()
+    bot.say(user, "hallo")
+    bot.say(user, "wat staat er in het beleidsplan over innovatie?")
+    replies = bot.say(user, "help er komt rook uit het huis van de buren")
+    assert replies[0]["text"].startswith("Bel nu 112")
+    # ... and the conversation carries on afterwards.
+    assert "Twente Safety Campus" in texts(bot.say(user, "vertel meer"))
+
+
+def test_policy_plan_theme_and_follow_ups(bot):
+    user = sender()
+    first = bot.say(user, "wat zegt het beleidsplan over risico's?")
+    assert "bijna alle risico's" in first[0]["text"]
+    assert first[0]["buttons"] == [{"title": "Vertel meer", "payload": "/vertel_meer"}]
+    assert "Bron:" in first[1]["text"]
+
+    details = texts(bot.say(user, "vertel meer"))
+    assert "droogte" in details and "cybercrime" in details
+
+    done = bot.say(user, "en verder?")
+    assert "Meer heb ik niet" in done[0]["text"]
+
+
+def test_policy_plan_without_theme_offers_theme_buttons(bot):
+    replies = bot.say(sender(), "wat staat er in het beleidsplan")
+    titles = [b["title"] for b in replies[0]["buttons"]]
+    assert "Koers 2021-2024" in titles and "Innovatie" in titles
+
+
+def test_quick_reply_payload_works(bot):
+    replies = bot.say(sender(), "/faq/capaciteit")
+    assert "29 kazernes" in replies[0]["text"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Wat is de hoofdstad van Frankrijk?", "wie wint de champions league dit jaar", "recept voor appeltaart"],
+)
+def test_off_topic_question_gets_no_faq_answer(bot, question):
+    replies = bot.say(sender(), question)
+    reply = texts(replies)
+    assert "www.vrtwente.nl" in reply
+    assert "kazernes" not in reply and "Veiligheidsregio Twente (VRT) zorgt" not in reply
+
+
+def test_gibberish_asks_to_rephrase_with_topic_buttons(bot):
+    replies = bot.say(sender(), "xkcd qwrtp zzzz")
+    assert "anders stellen" in replies[0]["text"] or "geen antwoord" in replies[0]["text"]
+    assert replies[0]["buttons"]
+
+
+def test_bot_says_it_is_not_a_person(bot):
+    reply = texts(bot.say(sender(), "praat ik met een echt mens?"))
+    assert "digitale assistent" in reply
+
+
+def test_what_can_you_do_offers_topic_buttons(bot):
+    replies = bot.say(sender(), "wat kun je allemaal?")
+    assert len(replies[0]["buttons"]) >= 5

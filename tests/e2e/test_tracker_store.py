@@ -1,0 +1,25 @@
+"""Conversations are kept in the SQLite tracker store and survive a server restart."""
+import sqlite3
+import uuid
+
+
+def test_conversation_survives_rasa_restart(bot):
+    user = f"restart-{uuid.uuid4().hex[:8]}"
+    bot.say(user, "wat staat er in het beleidsplan over netwerk?")
+
+    bot.restart_rasa()
+
+    # The follow-up needs the theme remembered from before the restart.
+    reply = " ".join(m["text"] for m in bot.say(user, "vertel meer"))
+    assert "landelijk en internationaal" in reply
+
+
+def test_events_are_rows_in_the_sqlite_database(bot):
+    user = f"sqlite-{uuid.uuid4().hex[:8]}"
+    bot.say(user, "hoeveel kazernes zijn er?")
+
+    db = bot.env()["VRT_TRACKER_DB"]
+    with sqlite3.connect(db) as connection:
+        types = [row[0] for row in connection.execute(
+            "SELECT type_name FROM events WHERE sender_id = ? ORDER BY id", (user,))]
+    assert "user" in types and "bot" in types
