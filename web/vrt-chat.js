@@ -525,8 +525,9 @@
       return;
     }
     text = text.slice(0, this.opts.maxLength);
-    // Text typed by a resident is never taken as a "/intent" command.
-    var message = text.charAt(0) === "/" ? " " + text : text;
+    // Text typed by a resident is never taken as a "/intent" command (Rasa would skip the NLU).
+    var message = text.replace(/^[\s\/]+/, "");
+    if (!message) message = text.replace(/\//g, " ");
     this.input.value = "";
     this.updateCounter();
     this.send(message, { display: text });
