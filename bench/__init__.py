@@ -1,0 +1,1 @@
+"""Benchmark of VRT Assistent: NLU quality, reply latency and cost (`make bench`)."""
