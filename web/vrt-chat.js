@@ -40,7 +40,7 @@
     feedbackUp: "Ja, dit antwoord was nuttig",
     feedbackDown: "Nee, dit antwoord was niet nuttig",
     feedbackThanks: "Bedankt voor je reactie.",
-    disclaimer: "Je praat met een computer, niet met een mens. Deel geen persoonlijke gegevens."
+    disclaimer: "Je praat met een computer. Deel geen persoonlijke gegevens."
   };
 
   var DEFAULTS = {
@@ -232,12 +232,12 @@
       type: "button", className: "vrtc-close", "aria-label": TEXT.close
     }, [icon(ICON_CLOSE)]);
 
+    // Two rows: title and close button; subtitle and "Nieuw gesprek".
     var header = el("div", { className: "vrtc-header" }, [
-      el("div", { className: "vrtc-heading" }, [
-        this.titleEl,
-        el("p", { className: "vrtc-subtitle", id: id + "-subtitle", text: o.subtitle })
-      ]),
-      el("div", { className: "vrtc-header-actions" }, [this.newButton, this.closeButton])
+      this.titleEl,
+      this.closeButton,
+      el("p", { className: "vrtc-subtitle", id: id + "-subtitle", text: o.subtitle }),
+      this.newButton
     ]);
 
     var emergency = el("p", { className: "vrtc-emergency" }, [el("strong", { text: TEXT.emergency })]);
@@ -478,6 +478,13 @@
     this.log.scrollTop = this.log.scrollHeight;
   };
 
+  /** Shows a new reply from its start: to the end if it fits, else its first line at the top. */
+  Widget.prototype.scrollToReply = function (first) {
+    var top = first.offsetTop - 8;
+    var end = this.log.scrollHeight - this.log.clientHeight;
+    this.log.scrollTop = Math.max(0, Math.min(top, end));
+  };
+
   Widget.prototype.showError = function () {
     this.errorEl.hidden = false;
     this.errorEl.textContent = TEXT.error;
@@ -556,7 +563,12 @@
       });
       // The last message of a reply is the answer residents can rate.
       if (shown.length && !opt.silent) shown[shown.length - 1].rateable = true;
-      shown.forEach(function (m) { self.addMessage(m, true); });
+      var first = null;
+      shown.forEach(function (m) {
+        var node = self.addMessage(m, true);
+        first = first || node;
+      });
+      if (first) self.scrollToReply(first);
     }).catch(function () {
       if (userMsg) {
         var stored = self.messages[self.messages.length - 1];
