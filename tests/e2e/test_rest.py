@@ -2,6 +2,15 @@
 import uuid
 
 import pytest
+import yaml
+
+from tests.servers import ROOT
+
+
+@pytest.fixture(scope="module")
+def faq_answer_texts():
+    responses = yaml.safe_load((ROOT / "domain" / "faq.yml").read_text())["responses"]
+    return {" ".join(v["text"].split()) for variants in responses.values() for v in variants}
 
 
 def sender() -> str:
@@ -87,10 +96,16 @@ def test_off_topic_question_gets_no_faq_answer(bot, question):
     assert "kazernes" not in reply and "Veiligheidsregio Twente (VRT) zorgt" not in reply
 
 
-def test_gibberish_asks_to_rephrase_with_topic_buttons(bot):
-    replies = bot.say(sender(), "xkcd qwrtp zzzz")
+def test_unclear_question_asks_to_rephrase_with_topic_buttons(bot):
+    replies = bot.say(sender(), "wat vind jij van ajax")
     assert "anders stellen" in replies[0]["text"] or "geen antwoord" in replies[0]["text"]
     assert replies[0]["buttons"]
+
+
+@pytest.mark.parametrize("gibberish", ["xkcd qwrtp zzzz", "asdfgh qwerty", "blablabla"])
+def test_gibberish_never_gets_an_faq_answer(bot, gibberish, faq_answer_texts):
+    reply = texts(bot.say(sender(), gibberish))
+    assert reply not in faq_answer_texts
 
 
 def test_bot_says_it_is_not_a_person(bot):

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# make test: validate, unit tests, train, held-out NLU test, test stories, end-to-end tests.
+source "$(dirname "$0")/common.sh"
+
+mkdir -p results
+pipeline="$(spacy_pipeline_name)"
+say "spaCy pipeline under test: $pipeline"
+[[ "$pipeline" == nl_core_news_sm ]] || say "!! Testing with the OFFLINE stand-in pipeline '$pipeline'; tests that need nl_core_news_sm are skipped !!"
+
+say "1/6 rasa data validate"
+"$RASA" data validate --config config.yml --domain domain --data data >results/validate.log 2>&1 \
+  || { tail -30 results/validate.log; die "rasa data validate failed (results/validate.log)"; }
+grep -E "UserWarning: " results/validate.log | sed 's/.*UserWarning: /  warning: /' | sort -u || true
+
+say "2/6 unit tests"
+"$PY" -m pytest tests/unit -q -W ignore::DeprecationWarning
+
+say "3/6 train"
+bash scripts/train.sh
+model="$(model_path)"
+
+say "4/6 held-out NLU test (tests/nlu -> results/nlu)"
+rm -rf results/nlu
+"$RASA" test nlu --nlu tests/nlu --model "$model" --out results/nlu >results/nlu-test.log 2>&1 \
+  || { tail -30 results/nlu-test.log; die "rasa test nlu failed (results/nlu-test.log)"; }
+"$PY" scripts/check_nlu_results.py results/nlu
+
+say "5/6 test stories (tests/stories, --e2e --fail-on-prediction-errors)"
+rm -rf results/core
+stories=$(grep -c -- '- story:' tests/stories/test_*.yml | awk -F: '{s+=$2} END {print s}')
+if ! "$RASA" test core --stories tests/stories --model "$model" --e2e --fail-on-prediction-errors \
+      --out results/core >results/core-test.log 2>&1; then
+  grep -A25 "Failed Story" results/core-test.log || tail -30 results/core-test.log
+  die "a test story failed (results/core-test.log)"
+fi
+correct=$(grep -oE "Correct: +[0-9]+ / [0-9]+" results/core-test.log | head -1 | grep -oE "[0-9]+ / [0-9]+")
+say "stories correct: $correct (expected $stories / $stories)"
+[[ "$correct" == "$stories / $stories" ]] || die "Rasa evaluated ${correct:-no} stories instead of all $stories"
+
+say "6/6 end-to-end tests over HTTP (REST, socket.io, SQLite tracker store)"
+"$PY" -m pytest tests/e2e -q -W ignore::DeprecationWarning
+
+if [[ -x scripts/test_browser.sh ]]; then
+  say "browser tests (widget)"
+  bash scripts/test_browser.sh
+fi
+
+say "All tests passed. spaCy pipeline tested: $(recorded_pipeline "$model")"
