@@ -16,6 +16,8 @@ export ACTION_PORT="${ACTION_PORT:-5055}"
 export WEB_PORT="${WEB_PORT:-8080}"
 export VRT_ACTION_ENDPOINT_URL="${VRT_ACTION_ENDPOINT_URL:-http://localhost:${ACTION_PORT}/webhook}"
 export VRT_TRACKER_DB="${VRT_TRACKER_DB:-$ROOT/var/tracker.db}"
+# endpoints.yml: SQLite. deploy/endpoints.{postgres,redis}.yml for several servers.
+export VRT_ENDPOINTS="${VRT_ENDPOINTS:-endpoints.yml}"
 # Origins allowed to call the Rasa server from a browser (space separated).
 export VRT_CORS_ORIGINS="${VRT_CORS_ORIGINS:-http://localhost:${WEB_PORT} http://127.0.0.1:${WEB_PORT}}"
 

@@ -24,7 +24,7 @@ pids+=($!)
 # shellcheck disable=SC2086
 say "Rasa server on http://localhost:$RASA_PORT (REST: /webhooks/rest/webhook, socket.io: /socket.io)"
 "$RASA" run --model "$model" --port "$RASA_PORT" \
-  --credentials credentials.yml --endpoints endpoints.yml \
+  --credentials credentials.yml --endpoints "$VRT_ENDPOINTS" \
   --cors $VRT_CORS_ORIGINS &
 pids+=($!)
 

@@ -10,4 +10,4 @@ mkdir -p var
 actions_pid=$!
 trap 'kill $actions_pid 2>/dev/null || true' EXIT
 wait_for_http "http://localhost:$ACTION_PORT/health" 60 || die "action server did not start; see var/actions-shell.log"
-"$RASA" shell --model "$model" --endpoints endpoints.yml
+"$RASA" shell --model "$model" --endpoints "$VRT_ENDPOINTS"
