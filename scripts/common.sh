@@ -69,3 +69,16 @@ wait_for_http() {  # url seconds
     sleep 0.5
   done
 }
+
+# Installs Debian packages that are missing (CI runs as root on a bare machine).
+ensure_apt_packages() {  # package:command ...
+  local missing=()
+  for spec in "$@"; do
+    command -v "${spec#*:}" >/dev/null 2>&1 || [[ -x "${spec#*:}" ]] || missing+=("${spec%%:*}")
+  done
+  ((${#missing[@]})) || return 0
+  say "Installing Debian packages: ${missing[*]}"
+  local sudo=""; [[ $EUID -eq 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}

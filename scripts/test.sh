@@ -37,7 +37,8 @@ correct=$(grep -oE "Correct: +[0-9]+ / [0-9]+" results/core-test.log | head -1 |
 say "stories correct: $correct (expected $stories / $stories)"
 [[ "$correct" == "$stories / $stories" ]] || die "Rasa evaluated ${correct:-no} stories instead of all $stories"
 
-say "6/6 end-to-end tests over HTTP (REST, socket.io, SQLite tracker store)"
+say "6/6 end-to-end tests over HTTP (REST, socket.io; SQLite, PostgreSQL and Redis stores)"
+ensure_apt_packages redis-server:redis-server postgresql:/usr/lib/postgresql/15/bin/initdb
 "$PY" -m pytest tests/e2e -q -W ignore::DeprecationWarning
 
 if [[ -x scripts/test_browser.sh ]]; then

@@ -61,6 +61,8 @@ class BotServers:
     action_port: int = field(default_factory=free_port)
     cors_origins: List[str] = field(default_factory=lambda: ["http://localhost:8080"])
     tracker_db: Optional[Path] = None
+    endpoints: str = "endpoints.yml"
+    extra_env: dict = field(default_factory=dict)
     _rasa: Optional[subprocess.Popen] = None
     _actions: Optional[subprocess.Popen] = None
 
@@ -80,6 +82,7 @@ class BotServers:
             TF_CPP_MIN_LOG_LEVEL="2",
             RASA_TELEMETRY_ENABLED="false",
         )
+        env.update(self.extra_env)
         return env
 
     def _spawn(self, name: str, args: List[str]) -> subprocess.Popen:
@@ -100,7 +103,7 @@ class BotServers:
         self._rasa = self._spawn(
             "rasa", [str(VENV_BIN / "rasa"), "run", "--model", str(self.model),
                      "--port", str(self.rasa_port), "--credentials", "credentials.yml",
-                     "--endpoints", "endpoints.yml", "--cors", *self.cors_origins],
+                     "--endpoints", self.endpoints, "--cors", *self.cors_origins],
         )
         wait_for(f"{self.rasa_url}/webhooks/rest/", self._rasa, self.workdir / "rasa.log")
 
