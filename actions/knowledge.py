@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -17,12 +18,11 @@ DEFAULT_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "beleidspl
 # Lets operators point the action server at another copy of the file.
 PATH_ENV = "VRT_BELEIDSPLAN_FILE"
 
-_FOLD = str.maketrans("áàäâéèëêíìïîóòöôúùüûç", "aaaaeeeeiiiioooouuuuc")
-
-
 def normalise(text: str) -> str:
     """Lower case, no diacritics, single spaces: for matching residents' words."""
-    text = text.lower().translate(_FOLD).replace("'", "").replace("’", "")
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    text = text.replace("'", "").replace("’", "")
     return re.sub(r"\s+", " ", re.sub(r"[^\w\s-]", " ", text)).strip()
 
 
