@@ -6,11 +6,10 @@ SpacyPipelineRecord stores it in the trained model.
 """
 from __future__ import annotations
 
-import json
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -18,6 +17,7 @@ from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from vrt_nlu.base import JsonStateComponent
 from vrt_nlu.spacy_pipeline import (
     OFFICIAL_PIPELINE,
     OFFICIAL_VERSION,
@@ -27,9 +27,6 @@ from vrt_nlu.spacy_pipeline import (
 )
 
 logger = logging.getLogger(__name__)
-
-RECORD_FILE = "spacy_pipeline.json"
-
 
 @DefaultV1Recipe.register(
     [
@@ -66,69 +63,41 @@ class DutchSpacyNLP(SpacyNLP):
     is_trainable=True,
     model_from="DutchSpacyNLP",
 )
-class SpacyPipelineRecord(GraphComponent):
+class SpacyPipelineRecord(JsonStateComponent):
     """Stores which spaCy pipeline the model was trained with, and checks it on load.
 
     A model trained on one pipeline gives wrong features on another, so loading a
     model under a different pipeline is an error, not a warning.
     """
 
-    def __init__(
-        self,
-        model_storage: ModelStorage,
-        resource: Resource,
-        record: Optional[Dict[Text, Any]] = None,
-    ) -> None:
-        self._model_storage = model_storage
-        self._resource = resource
-        self.record = record or {}
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "SpacyPipelineRecord":
-        return cls(model_storage, resource)
+    STATE_FILE = "spacy_pipeline.json"
 
     def train(self, training_data: TrainingData, model: SpacyModel) -> Resource:
         import spacy
 
-        self.record = {
-            "pipeline": model.model_name,
-            "pipeline_version": model.model.meta.get("version"),
-            "official": model.model_name == OFFICIAL_PIPELINE,
-            "spacy_version": spacy.about.__version__,
-        }
-        with self._model_storage.write_to(self._resource) as directory:
-            (directory / RECORD_FILE).write_text(json.dumps(self.record, indent=2))
-        if not self.record["official"]:
+        resource = self.persist_state(
+            {
+                "pipeline": model.model_name,
+                "pipeline_version": model.model.meta.get("version"),
+                "official": model.model_name == OFFICIAL_PIPELINE,
+                "spacy_version": spacy.about.__version__,
+            }
+        )
+        if not self.state["official"]:
             logger.warning(OFFLINE_BANNER, model.model_name, OFFICIAL_VERSION)
-        return self._resource
+        return resource
 
-    @classmethod
-    def load(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> "SpacyPipelineRecord":
-        with model_storage.read_from(resource) as directory:
-            record = json.loads((directory / RECORD_FILE).read_text())
-        logger.info("Model was trained with spaCy pipeline %s", record["pipeline"])
+    def check_loaded_state(self) -> None:
+        recorded = self.state["pipeline"]
+        logger.info("Model was trained with spaCy pipeline %s", recorded)
         available = resolved_name()
-        if record["pipeline"] != available:
+        if recorded != available:
             raise RuntimeError(
-                f"This model was trained with spaCy pipeline '{record['pipeline']}' but "
+                f"This model was trained with spaCy pipeline '{recorded}' but "
                 f"'{available}' is the one available now. Retrain with `make train`."
             )
-        if not record.get("official"):
-            logger.warning(OFFLINE_BANNER, record["pipeline"], OFFICIAL_VERSION)
-        return cls(model_storage, resource, record)
+        if not self.state.get("official"):
+            logger.warning(OFFLINE_BANNER, recorded, OFFICIAL_VERSION)
 
     def process_training_data(
         self, training_data: TrainingData, model: SpacyModel

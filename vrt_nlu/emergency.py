@@ -11,12 +11,11 @@ import logging
 import re
 from typing import Any, Dict, List, Optional, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+
+from vrt_nlu.base import ConfiguredComponent
 
 from vrt_nlu.text import fold
 
@@ -26,26 +25,18 @@ logger = logging.getLogger(__name__)
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
 )
-class EmergencyKeywordClassifier(GraphComponent):
+class EmergencyKeywordClassifier(ConfiguredComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"intent": "noodgeval", "patterns": []}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
+        super().__init__(config)
         self.intent = config["intent"]
         if not config["patterns"]:
             raise ValueError("EmergencyKeywordClassifier needs at least one pattern.")
         self.patterns = [re.compile(p) for p in config["patterns"]]
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "EmergencyKeywordClassifier":
-        return cls({**cls.get_default_config(), **config})
 
     def match(self, text: Optional[Text]) -> Optional[Text]:
         """The first pattern that matches the folded text, or None."""

@@ -10,13 +10,12 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Optional, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
+
+from vrt_nlu.base import ConfiguredComponent
 
 logger = logging.getLogger(__name__)
 
@@ -26,24 +25,16 @@ RESPONSE_SELECTOR_KEY = "response_selector"
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
 )
-class FaqConfidenceGate(GraphComponent):
+class FaqConfidenceGate(ConfiguredComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"retrieval_intents": ["faq"], "threshold": 0.5}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
+        super().__init__(config)
         self.retrieval_intents = set(config["retrieval_intents"])
         self.threshold = float(config["threshold"])
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "FaqConfidenceGate":
-        return cls({**cls.get_default_config(), **config})
 
     @staticmethod
     def selector_confidence(message: Message, retrieval_intent: Text) -> Optional[float]:

@@ -7,62 +7,33 @@ was trained on; unknown topics are left to the normal pipeline.
 """
 from __future__ import annotations
 
-import json
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import List, Set, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-TOPICS_FILE = "faq_topics.json"
+from vrt_nlu.base import JsonStateComponent
+
 PAYLOAD = re.compile(r"^/(?P<intent>\w+)/(?P<topic>\w+)$")
 
 
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
 )
-class FaqPayloadHandler(GraphComponent):
-    def __init__(
-        self, model_storage: ModelStorage, resource: Resource, known: Optional[List[Text]] = None
-    ) -> None:
-        self._model_storage = model_storage
-        self._resource = resource
-        self.known = set(known or [])
+class FaqPayloadHandler(JsonStateComponent):
+    STATE_FILE = "faq_topics.json"
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "FaqPayloadHandler":
-        return cls(model_storage, resource)
+    @property
+    def known(self) -> Set[Text]:
+        return set(self.state or [])
 
     def train(self, training_data: TrainingData) -> Resource:
         # Response keys look like "utter_faq/capaciteit".
-        self.known = {key.removeprefix("utter_") for key in training_data.responses}
-        with self._model_storage.write_to(self._resource) as directory:
-            (directory / TOPICS_FILE).write_text(json.dumps(sorted(self.known)))
-        return self._resource
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> "FaqPayloadHandler":
-        with model_storage.read_from(resource) as directory:
-            known = json.loads((directory / TOPICS_FILE).read_text())
-        return cls(model_storage, resource, known)
+        return self.persist_state(sorted(key.removeprefix("utter_") for key in training_data.responses))
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data

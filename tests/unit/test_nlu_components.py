@@ -144,7 +144,7 @@ def test_official_pipeline_tags_lemmatises_and_gives_tensor_vectors(monkeypatch)
 def payload_handler(known):
     from vrt_nlu.faq_payload import FaqPayloadHandler
 
-    return FaqPayloadHandler(model_storage=None, resource=None, known=known)
+    return FaqPayloadHandler(None, None, known)
 
 
 def test_faq_payload_selects_that_answer():
