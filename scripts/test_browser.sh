@@ -6,14 +6,8 @@
 source "$(dirname "$0")/common.sh"
 
 CHROMIUM=/usr/bin/chromium
-if [[ ! -x "$CHROMIUM" ]]; then
-  say "Installing Chromium (Debian package 'chromium')"
-  SUDO=""
-  [[ $(id -u) -eq 0 ]] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
-  [[ -x "$CHROMIUM" ]] || die "Chromium could not be installed at $CHROMIUM"
-fi
+ensure_apt_packages "chromium:$CHROMIUM"
+[[ -x "$CHROMIUM" ]] || die "Chromium could not be installed at $CHROMIUM"
 
 command -v npm >/dev/null || die "npm is needed for axe-core (apt-get install -y nodejs npm)"
 if [[ ! -f node_modules/axe-core/axe.min.js || ! -f node_modules/.package-lock.json \
