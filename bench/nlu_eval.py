@@ -83,6 +83,7 @@ def evaluate_dir(out: Path) -> Dict[str, Any]:
                     and r["target"] != EMERGENCY_INTENT]
     return {
         "intent": intent_scores,
+        "entities": entity_scores(out),
         "response_selection": score(responses),
         "emergency": {
             "n": len(emergencies),
@@ -94,6 +95,33 @@ def evaluate_dir(out: Path) -> Dict[str, Any]:
         "labels_predicted": sorted({r["predicted"] for r in intents}),
         "_intent_rows": intents,
     }
+
+
+def entity_scores(out: Path) -> Dict[str, Any]:
+    """Per entity extractor (e.g. DIETClassifier): micro-averaged F1 and per-entity rows."""
+    scores = {}
+    for path in sorted(out.glob("*_report.json")):
+        extractor = path.name[: -len("_report.json")]
+        if extractor in ("intent", "response_selection"):
+            continue
+        report = json.loads(path.read_text())
+        micro = report.get("micro avg") or report.get("weighted avg") or {}
+        scores[extractor] = {
+            "f1": round(micro.get("f1-score", 0.0), 4) if micro else None,
+            "per_entity": {
+                name: {"precision": round(v["precision"], 4), "recall": round(v["recall"], 4),
+                       "f1": round(v["f1-score"], 4), "support": v["support"]}
+                for name, v in report.items()
+                if isinstance(v, dict) and "support" in v and not name.endswith(" avg")
+            },
+        }
+    return scores
+
+
+def entity_f1(entities: Dict[str, Any]) -> Optional[float]:
+    """F1 of the pipeline's entity extractor (the best one if there are several)."""
+    scores = [v["f1"] for v in entities.values() if v.get("f1") is not None]
+    return max(scores) if scores else None
 
 
 def heldout(model: Path, out: Path, logs: Path, label: str) -> Dict[str, Any]:
@@ -133,8 +161,9 @@ def _cv_fold_stats(log_text: str) -> Dict[str, Dict[str, Dict[str, float]]]:
 def cross_validate(config: Path, out: Path, logs: Path, folds: int = 5) -> Dict[str, Any]:
     log = logs / "cross-validation.log"
     seconds = run_logged(
+        # --domain: the FAQ answers (ResponseSelector labels) live in domain/.
         [RASA, "test", "nlu", "--nlu", str(TRAIN_NLU), "--config", str(config),
-         "--cross-validation", "--folds", str(folds), "--out", str(out),
+         "--domain", str(ROOT / "domain"), "--cross-validation", "--folds", str(folds), "--out", str(out),
          "--successes", "--no-plot"],
         log,
     )
@@ -149,6 +178,7 @@ def cross_validate(config: Path, out: Path, logs: Path, folds: int = 5) -> Dict[
             "intent_macro_f1": pooled["intent"]["macro_f1"],
             "response_selector_accuracy": pooled["response_selection"]["accuracy"],
             "emergency_recall": pooled["emergency"]["recall"],
+            "entities": pooled["entities"],
             "confused": pooled["intent"]["confused"][:10],
             "per_intent": pooled["intent"]["per_label"],
         },

@@ -48,6 +48,7 @@ TARGETS: List[Tuple[str, str, str, Check]] = [
 INFO: List[Tuple[str, str, str]] = [
     ("response selector accuracy", "response_selector_accuracy", "baseline_response_selector_accuracy"),
     ("intent accuracy", "intent_accuracy", "baseline_intent_accuracy"),
+    ("entity F1 (held-out)", "entity_f1", "baseline_entity_f1"),
     ("macro-F1", "intent_macro_f1", "baseline_intent_macro_f1"),
     ("full train (s)", "train_full_s", "baseline_train_full_s"),
     ("ready (s)", "ready_s", "baseline_ready_s"),
@@ -167,7 +168,9 @@ def markdown(data: dict, details: dict) -> str:
                   f"Pooled test folds: intent accuracy {_fmt(pooled['intent_accuracy'])}, "
                   f"macro-F1 {_fmt(pooled['intent_macro_f1'])}, response selector accuracy "
                   f"{_fmt(pooled['response_selector_accuracy'])}, emergency recall "
-                  f"{_fmt(pooled['emergency_recall'])} ({cv['seconds']} s).", ""]
+                  f"{_fmt(pooled['emergency_recall'])}, entity F1 "
+                  f"{_fmt(max([v['f1'] for v in pooled.get('entities', {}).values() if v.get('f1') is not None], default=None))} "
+                  f"({cv['seconds']} s).", ""]
         stats = cv.get("fold_stats", {})
         rows = [[section, metric, v["mean"], v["std"]]
                 for section, metrics in stats.items() for metric, v in metrics.items()]

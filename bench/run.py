@@ -103,6 +103,8 @@ class Bench:
         self.data["intent_macro_f1"] = result["intent"]["macro_f1"]
         self.data["response_selector_accuracy"] = result["response_selection"]["accuracy"]
         self.data["emergency_recall"] = result["emergency"]["recall"]
+        self.data["entity_f1"] = nlu_eval.entity_f1(result["entities"])
+        self.data["entities"] = result["entities"]
         self.data["per_intent"] = result["intent"]["per_label"]
         self.data["confused_pairs"] = result["intent"]["confused"]
         self.data["response_selector_confused"] = result["response_selection"]["confused"]
@@ -170,6 +172,7 @@ class Bench:
         self.data["baseline_intent_macro_f1"] = result["intent"]["macro_f1"]
         self.data["baseline_response_selector_accuracy"] = result["response_selection"]["accuracy"]
         self.data["baseline_emergency_recall"] = result["emergency"]["recall"]
+        self.data["baseline_entity_f1"] = nlu_eval.entity_f1(result["entities"])
         report.plot_confusion(result["_intent_rows"], RESULTS / "confusion_matrix_baseline.png",
                               "Held-out intents (baseline config)")
         if "baseline_load" in self.skip:
