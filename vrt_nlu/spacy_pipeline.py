@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Dict
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -97,16 +97,27 @@ def _add_tensor_vectors(nlp: "Language") -> None:
         nlp.add_pipe("vrt_tensor_vectors", last=True)
 
 
+# One pipeline per process: Rasa builds DutchSpacyNLP for two graph nodes, and a
+# second copy of the pipeline only costs memory (about 75 MB).
+_RESOLVED: Dict[str, ResolvedPipeline] = {}
+
+
 def resolve_pipeline(requested: str = "auto") -> ResolvedPipeline:
     """Load nl_core_news_sm if it is installed, else build the offline pipeline.
 
     `requested` is "auto", OFFICIAL_PIPELINE or OFFLINE_PIPELINE. The environment
     variable VRT_SPACY_PIPELINE=offline forces the offline pipeline.
     """
-    import spacy
-
     if os.environ.get(PIPELINE_ENV, "").lower() == "offline":
         requested = OFFLINE_PIPELINE
+    if requested not in _RESOLVED:
+        _RESOLVED[requested] = _load_pipeline(requested)
+    return _RESOLVED[requested]
+
+
+def _load_pipeline(requested: str) -> ResolvedPipeline:
+    import spacy
+
     if requested in ("auto", OFFICIAL_PIPELINE) and official_available():
         nlp = spacy.load(OFFICIAL_PIPELINE, disable=["parser", "ner"])
         _add_tensor_vectors(nlp)

@@ -48,6 +48,10 @@ def emergency() -> EmergencyKeywordClassifier:
         "mijn moeder is flauwgevallen",
         "Bewusteloos kind in het zwembad",  # upper case
         "er is een ongeval gebeurd",
+        "ik zie vlammen bij de schuur",
+        "er is een explosie geweest",
+        "mijn kind krijgt geen lucht",
+        "iemand verdrinkt in de vijver",
     ],
 )
 def test_emergency_patterns_catch_emergencies(emergency, text):
@@ -161,3 +165,28 @@ def test_faq_payload_ignores_unknown_topics_and_ordinary_text(text):
     message = Message(data={"text": text, "intent": {"name": "groet", "confidence": 0.9}})
     handler.process([message])
     assert message.get("intent")["name"] == "groet"
+
+
+def all_examples():
+    import re
+
+    for folder in ("data/nlu", "tests/nlu"):
+        for path in sorted((ROOT / folder).glob("*.yml")):
+            for block in yaml.safe_load(path.read_text())["nlu"]:
+                for line in block.get("examples", "").splitlines():
+                    text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line.strip()[2:])
+                    if text:
+                        yield block["intent"], text
+
+
+def test_keyword_net_alone_catches_most_emergency_examples(emergency):
+    emergencies = [text for intent, text in all_examples() if intent == "noodgeval"]
+    caught = [text for text in emergencies if emergency.match(text)]
+    # The trained intent covers the rest; the net must not rely on it for the common cases.
+    assert len(caught) / len(emergencies) >= 0.95, sorted(set(emergencies) - set(caught))
+
+
+def test_keyword_net_raises_no_false_alarm_on_other_examples(emergency):
+    false_alarms = [(intent, text) for intent, text in all_examples()
+                    if intent != "noodgeval" and emergency.match(text)]
+    assert false_alarms == []
