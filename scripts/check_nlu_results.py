@@ -15,7 +15,9 @@ EMERGENCY_INTENT = "noodgeval"
 def main(out_dir: str = "results/nlu") -> int:
     out = Path(out_dir)
     report = json.loads((out / "intent_report.json").read_text())
-    errors = json.loads((out / "intent_errors.json").read_text())
+    # Rasa writes intent_errors.json only when there are errors.
+    errors_file = out / "intent_errors.json"
+    errors = json.loads(errors_file.read_text()) if errors_file.exists() else []
     support = report["weighted avg"]["support"]
     accuracy = report["accuracy"]
     emergency = report.get(EMERGENCY_INTENT, {})

@@ -13,7 +13,7 @@ say "1/6 rasa data validate"
 grep -E "UserWarning: " results/validate.log | sed 's/.*UserWarning: /  warning: /' | sort -u || true
 
 say "2/6 unit tests"
-"$PY" -m pytest tests/unit -q -W ignore::DeprecationWarning
+"$PY" -m pytest tests/unit -q --disable-warnings
 
 say "3/6 train"
 bash scripts/train.sh
@@ -39,7 +39,7 @@ say "stories correct: $correct (expected $stories / $stories)"
 
 say "6/6 end-to-end tests over HTTP (REST, socket.io; SQLite, PostgreSQL and Redis stores)"
 ensure_apt_packages redis-server:redis-server postgresql:/usr/lib/postgresql/15/bin/initdb
-"$PY" -m pytest tests/e2e -q -W ignore::DeprecationWarning
+"$PY" -m pytest tests/e2e -q --disable-warnings
 
 if [[ -x scripts/test_browser.sh ]]; then
   say "browser tests (widget)"
