@@ -35,15 +35,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf '\033[31mERROR: %s\033[0m\n' "$*" >&2; exit 1; }
 
 # Name of the spaCy pipeline the NLU will use, without importing spaCy (fast).
-spacy_pipeline_name() {
-  "$PY" - <<'PY'
-import importlib.util, os
-if os.environ.get("VRT_SPACY_PIPELINE", "").lower() == "offline":
-    print("nl_vrt_offline_lookup")
-else:
-    print("nl_core_news_sm" if importlib.util.find_spec("nl_core_news_sm") else "nl_vrt_offline_lookup")
-PY
-}
+spacy_pipeline_name() { "$PY" "$ROOT/vrt_nlu/spacy_pipeline.py" --name; }
 
 # Fingerprint of everything a trained model depends on.
 model_fingerprint() {

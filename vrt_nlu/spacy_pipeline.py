@@ -5,10 +5,12 @@ reachable from every machine. When it is missing we build a pipeline from what P
 has: spaCy's Dutch tokenizer plus the Dutch lemma lookup table of spacy-lookups-data.
 That pipeline has its own name and is never presented as nl_core_news_sm.
 
-Run `python -m vrt_nlu.spacy_pipeline` to see which pipeline is in use.
+Run `python -m vrt_nlu.spacy_pipeline` to see which pipeline is in use, or
+`python vrt_nlu/spacy_pipeline.py --name` for its name alone (fast).
 """
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import sys
@@ -48,9 +50,8 @@ class ResolvedPipeline:
 
 
 def official_available() -> bool:
-    import spacy.util
-
-    return spacy.util.is_package(OFFICIAL_PIPELINE)
+    # find_spec, not spacy.util.is_package: importing spaCy also imports TensorFlow (~8 s).
+    return importlib.util.find_spec(OFFICIAL_PIPELINE) is not None
 
 
 def build_offline_pipeline() -> "Language":
@@ -138,6 +139,9 @@ def resolved_name() -> str:
 
 
 def main() -> int:
+    if sys.argv[1:] == ["--name"]:  # for scripts/common.sh: the name only, no spaCy import
+        print(resolved_name())
+        return 0
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     resolved = resolve_pipeline()
     sample = "brandweerkazernes vrijwilligers"
