@@ -1,17 +1,21 @@
 # VRT Assistent: one entry point. Ports: RASA_PORT (5005), ACTION_PORT (5055), WEB_PORT (8080).
+# The targets call the same `rasa` commands a Rasa user types (see scripts/).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 INSTALL_STAMP := .venv/.vrt-installed
+# Everything `rasa train` reads. The model is retrained when one of them is newer.
+TRAIN_INPUTS := config.yml domain.yml $(shell find data vrt_nlu -type f ! -name '*.pyc' 2>/dev/null)
+MODEL_STAMP := models/.trained
 
-.PHONY: help install train run shell test bench clean
+.PHONY: help install train model run shell test bench clean
 
 help:
 	@echo "make run    install, train if needed, start action server, Rasa server and widget page"
 	@echo "make shell  the Rasa shell (with the action server) for VRT staff"
 	@echo "make test   validation, unit tests, training, NLU and story tests, end-to-end tests"
 	@echo "make bench  accuracy, latency and cost figures into results/bench.json"
-	@echo "make install / make train   the separate steps"
+	@echo "make install / make train   the separate steps (make model: train only if needed)"
 
 $(INSTALL_STAMP): pyproject.toml uv.lock .python-version scripts/install.sh scripts/install_spacy_model.sh
 	@bash scripts/install.sh
@@ -21,20 +25,28 @@ install:
 	@rm -f $(INSTALL_STAMP)
 	@$(MAKE) --no-print-directory $(INSTALL_STAMP)
 
+$(MODEL_STAMP): $(INSTALL_STAMP) $(TRAIN_INPUTS)
+	@bash scripts/train.sh
+	@touch $@
+
+model: $(MODEL_STAMP)
+
 train: $(INSTALL_STAMP)
 	@bash scripts/train.sh
+	@touch $(MODEL_STAMP)
 
-run: train
+run: $(MODEL_STAMP)
 	@bash scripts/run.sh
 
-shell: train
+shell: $(MODEL_STAMP)
 	@bash scripts/shell.sh
 
 test: $(INSTALL_STAMP)
 	@bash scripts/test.sh
 
-bench: train
+bench: $(MODEL_STAMP)
 	@bash scripts/bench.sh
 
 clean:
-	rm -rf models results var .pytest_cache
+	rm -rf models results .pytest_cache
+	find var -mindepth 1 ! -name .gitignore -delete

@@ -161,9 +161,9 @@ def _cv_fold_stats(log_text: str) -> Dict[str, Dict[str, Dict[str, float]]]:
 def cross_validate(config: Path, out: Path, logs: Path, folds: int = 5) -> Dict[str, Any]:
     log = logs / "cross-validation.log"
     seconds = run_logged(
-        # --domain: the FAQ answers (ResponseSelector labels) live in domain/.
+        # --domain: the FAQ answers (ResponseSelector labels) live in domain.yml.
         [RASA, "test", "nlu", "--nlu", str(TRAIN_NLU), "--config", str(config),
-         "--domain", str(ROOT / "domain"), "--cross-validation", "--folds", str(folds), "--out", str(out),
+         "--domain", str(ROOT / "domain.yml"), "--cross-validation", "--folds", str(folds), "--out", str(out),
          "--successes", "--no-plot"],
         log,
     )

@@ -1,7 +1,7 @@
 """Processes for the benchmark: timed Rasa commands and the two servers.
 
 Everything runs against 127.0.0.1 only. Servers get free ports, a temporary SQLite
-tracker store and the project's own endpoints.yml and credentials.yml, like
+tracker store and the project's own deploy/endpoints.sqlite.yml and credentials.yml, like
 tests/servers.py does for the end-to-end tests.
 """
 from __future__ import annotations
@@ -208,7 +208,7 @@ class BotUnderTest:
         """Starts the Rasa server; returns seconds until a first message is answered."""
         self.rasa = Server(
             "Rasa server", [RASA, "run", "--model", str(self.model), "--port", str(self.rasa_port),
-                            "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
+                            "--credentials", "credentials.yml", "--endpoints", "deploy/endpoints.sqlite.yml"],
             f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/",
             self.workdir / f"rasa-{self.label}.log", self._env(),
         )

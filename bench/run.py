@@ -88,7 +88,7 @@ class Bench:
     def train_cost(self) -> None:
         with tempfile.TemporaryDirectory(prefix="vrt-bench-train-") as out:
             self.data["train_full_s"] = round(timed_cold_train(
-                [RASA, "train", "--config", str(self.config), "--domain", "domain", "--data",
+                [RASA, "train", "--config", str(self.config), "--domain", "domain.yml", "--data",
                  "data", "--out", out, "--fixed-model-name", "full"],
                 LOGS / "train-full.log"), 1)
             self.data["train_nlu_s"] = round(timed_cold_train(
@@ -162,7 +162,7 @@ class Bench:
         else:
             BASELINE_DIR.mkdir(parents=True, exist_ok=True)
             self.data["baseline_train_full_s"] = round(timed_cold_train(
-                [RASA, "train", "--config", str(BASELINE_CONFIG), "--domain", "domain",
+                [RASA, "train", "--config", str(BASELINE_CONFIG), "--domain", "domain.yml",
                  "--data", "data", "--out", str(BASELINE_DIR), "--fixed-model-name", "baseline"],
                 LOGS / "train-baseline.log"), 1)
         self.data["baseline_model_mb"] = mib(BASELINE_MODEL)

@@ -8,16 +8,27 @@ cd "$ROOT"
 export VENV="$ROOT/.venv"
 export PY="$VENV/bin/python"
 export RASA="$VENV/bin/rasa"
+# Plain `rasa` and `python` from the venv, as after `source .venv/bin/activate`.
+export PATH="$VENV/bin:$PATH"
 export UV_VERSION="${UV_VERSION:-0.13.9}"
 export UV="${UV:-$ROOT/.tools/bin/uv}"
 
 export RASA_PORT="${RASA_PORT:-5005}"
 export ACTION_PORT="${ACTION_PORT:-5055}"
 export WEB_PORT="${WEB_PORT:-8080}"
+# endpoints.yml has literal defaults (action server on localhost:5055, var/tracker.db), so plain
+# `rasa` commands work here. Other ports or another database file need the environment-driven
+# variant; PostgreSQL and Redis: VRT_ENDPOINTS=deploy/endpoints.{postgres,redis}.yml.
 export VRT_ACTION_ENDPOINT_URL="${VRT_ACTION_ENDPOINT_URL:-http://localhost:${ACTION_PORT}/webhook}"
+if [[ -z "${VRT_ENDPOINTS:-}" ]]; then
+  if [[ "$ACTION_PORT" == 5055 && -z "${VRT_TRACKER_DB:-}" ]]; then
+    VRT_ENDPOINTS=endpoints.yml
+  else
+    VRT_ENDPOINTS=deploy/endpoints.sqlite.yml
+  fi
+fi
+export VRT_ENDPOINTS
 export VRT_TRACKER_DB="${VRT_TRACKER_DB:-$ROOT/var/tracker.db}"
-# endpoints.yml: SQLite. deploy/endpoints.{postgres,redis}.yml for several servers.
-export VRT_ENDPOINTS="${VRT_ENDPOINTS:-endpoints.yml}"
 # Origins allowed to call the Rasa server from a browser (space separated).
 export VRT_CORS_ORIGINS="${VRT_CORS_ORIGINS:-http://localhost:${WEB_PORT} http://127.0.0.1:${WEB_PORT}}"
 
@@ -37,16 +48,8 @@ die() { printf '\033[31mERROR: %s\033[0m\n' "$*" >&2; exit 1; }
 # Name of the spaCy pipeline the NLU will use, without importing spaCy (fast).
 spacy_pipeline_name() { "$PY" "$ROOT/vrt_nlu/spacy_pipeline.py" --name; }
 
-# Fingerprint of everything a trained model depends on.
-model_fingerprint() {
-  {
-    spacy_pipeline_name
-    cat uv.lock config.yml
-    find domain data vrt_nlu -type f \( -name '*.yml' -o -name '*.py' \) -print0 | sort -z | xargs -0 cat
-  } | sha256sum | cut -c1-16
-}
-
-model_path() { echo "$ROOT/models/vrt-$(model_fingerprint).tar.gz"; }
+# The newest model in models/, the one `rasa run`, `rasa shell` and `rasa test` load by default.
+latest_model() { ls -t "$ROOT"/models/*.tar.gz 2>/dev/null | head -1; }
 
 # The spaCy pipeline recorded inside a trained model.
 recorded_pipeline() {

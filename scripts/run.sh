@@ -3,8 +3,8 @@
 # Ctrl-C stops all of them.
 source "$(dirname "$0")/common.sh"
 
-model="$(model_path)"
-[[ -f "$model" ]] || die "no model for the current data; run 'make train'"
+model="$(latest_model)"
+[[ -n "$model" ]] || die "no trained model in models/; run 'make train'"
 mkdir -p "$(dirname "$VRT_TRACKER_DB")" results
 
 pids=()
@@ -18,14 +18,12 @@ trap stop INT TERM EXIT
 
 say "spaCy pipeline in this model: $(recorded_pipeline "$model")"
 say "Action server on http://localhost:$ACTION_PORT"
-"$RASA" run actions --actions actions --port "$ACTION_PORT" &
+rasa run actions --port "$ACTION_PORT" &
 pids+=($!)
 
 # shellcheck disable=SC2086
 say "Rasa server on http://localhost:$RASA_PORT (REST: /webhooks/rest/webhook, socket.io: /socket.io)"
-"$RASA" run --model "$model" --port "$RASA_PORT" \
-  --credentials credentials.yml --endpoints "$VRT_ENDPOINTS" \
-  --cors $VRT_CORS_ORIGINS &
+rasa run --port "$RASA_PORT" --endpoints "$VRT_ENDPOINTS" --cors $VRT_CORS_ORIGINS &
 pids+=($!)
 
 if [[ -f web/index.html ]]; then

@@ -8,7 +8,7 @@ say "spaCy pipeline under test: $pipeline"
 [[ "$pipeline" == nl_core_news_sm ]] || say "!! Testing with the OFFLINE stand-in pipeline '$pipeline'; tests that need nl_core_news_sm are skipped !!"
 
 say "1/6 rasa data validate"
-"$RASA" data validate --config config.yml --domain domain --data data >results/validate.log 2>&1 \
+rasa data validate >results/validate.log 2>&1 \
   || { tail -30 results/validate.log; die "rasa data validate failed (results/validate.log)"; }
 grep -E "UserWarning: " results/validate.log | sed 's/.*UserWarning: /  warning: /' | sort -u || true
 
@@ -16,19 +16,19 @@ say "2/6 unit tests"
 "$PY" -m pytest tests/unit -q --disable-warnings
 
 say "3/6 train"
-bash scripts/train.sh
-model="$(model_path)"
+make --no-print-directory model
+model="$(latest_model)"
 
 say "4/6 held-out NLU test (tests/nlu -> results/nlu)"
 rm -rf results/nlu
-"$RASA" test nlu --nlu tests/nlu --model "$model" --out results/nlu >results/nlu-test.log 2>&1 \
+rasa test nlu --nlu tests/nlu --out results/nlu >results/nlu-test.log 2>&1 \
   || { tail -30 results/nlu-test.log; die "rasa test nlu failed (results/nlu-test.log)"; }
 "$PY" scripts/check_nlu_results.py results/nlu
 
 say "5/6 test stories (tests/stories, --e2e --fail-on-prediction-errors)"
 rm -rf results/core
 stories=$(cat tests/stories/test_*.yml | grep -c -- '- story:')
-if ! "$RASA" test core --stories tests/stories --model "$model" --e2e --fail-on-prediction-errors \
+if ! rasa test core --stories tests/stories --e2e --fail-on-prediction-errors \
       --out results/core >results/core-test.log 2>&1; then
   grep -A25 "Failed Story" results/core-test.log || tail -30 results/core-test.log
   die "a test story failed (results/core-test.log)"

@@ -20,7 +20,7 @@ TRACKERS = Path(__file__).parent / "unit" / "trackers"
 def domain() -> dict:
     from rasa.shared.core.domain import Domain
 
-    return Domain.load(str(ROOT / "domain")).as_dict()
+    return Domain.load(str(ROOT / "domain.yml")).as_dict()
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 Each server runs as its own process on a free port, with a temporary SQLite tracker
 store, the trained model of the current data (scripts/train.sh), and the project's
-own endpoints.yml and credentials.yml.
+own deploy/endpoints.sqlite.yml and credentials.yml.
 """
 from __future__ import annotations
 
@@ -28,15 +28,11 @@ def free_port() -> int:
 
 
 def current_model() -> Path:
-    """The model scripts/train.sh trained for the current data."""
-    out = subprocess.run(
-        ["bash", "-c", "source scripts/common.sh && model_path"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
-    ).stdout.strip()
-    model = Path(out)
-    if not model.is_file():
-        raise RuntimeError(f"No trained model at {model}; run `make train` first.")
-    return model
+    """The newest model in models/, the one plain `rasa run` loads."""
+    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda path: path.stat().st_mtime)
+    if not models:
+        raise RuntimeError("No trained model in models/; run `make train` first.")
+    return models[-1]
 
 
 def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 180) -> None:
@@ -61,7 +57,7 @@ class BotServers:
     action_port: int = field(default_factory=free_port)
     cors_origins: List[str] = field(default_factory=lambda: ["http://localhost:8080"])
     tracker_db: Optional[Path] = None
-    endpoints: str = "endpoints.yml"
+    endpoints: str = "deploy/endpoints.sqlite.yml"
     extra_env: dict = field(default_factory=dict)
     _rasa: Optional[subprocess.Popen] = None
     _actions: Optional[subprocess.Popen] = None

@@ -31,16 +31,7 @@ TRAIN = nlu_examples(ROOT / "data" / "nlu")
 HELD_OUT = nlu_examples(ROOT / "tests" / "nlu")
 
 
-def domain_files() -> dict:
-    merged = {"intents": [], "responses": {}}
-    for path in sorted((ROOT / "domain").glob("*.yml")):
-        data = yaml.safe_load(path.read_text())
-        merged["intents"] += data.get("intents", [])
-        merged["responses"].update(data.get("responses", {}))
-    return merged
-
-
-DOMAIN = domain_files()
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
 
 
 def response_texts():
