@@ -1,7 +1,7 @@
 """NLU quality, read from the reports `rasa test nlu` writes (intent_report.json & co.).
 
 Rasa's reports score the labels of the test data (macro-F1 over the target intents) and
-list the errors; its plots (confusion matrices, histograms) land in the same folder.
+list the errors; its plots (confusion matrices, histograms) are in the same folder.
 """
 
 from __future__ import annotations
@@ -12,11 +12,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from bench.commands import run_logged
-from tests.servers import RASA, ROOT
-
-HELDOUT = ROOT / "tests" / "nlu"
-TRAIN_NLU = ROOT / "data" / "nlu"
 EMERGENCY_INTENT = "noodgeval"
 
 
@@ -107,19 +102,11 @@ def evaluate_dir(out: Path) -> Dict[str, Any]:
     }
 
 
-def heldout(model: Path, out: Path, log: Path) -> Dict[str, Any]:
-    """`rasa test nlu` on the held-out set; Rasa also draws out/intent_confusion_matrix.png."""
-    seconds = run_logged(
-        [RASA, "test", "nlu", "--nlu", str(HELDOUT), "--model", str(model), "--out", str(out)], log
-    )
-    return {**evaluate_dir(out), "test_s": round(seconds, 1)}
-
-
 _CV_LINE = re.compile(r"\b(train|test) (Accuracy|F1-score|Precision): ([0-9.]+) \(([0-9.]+)\)")
 
 
 def _cv_fold_stats(log_text: str) -> Dict[str, Dict[str, Dict[str, float]]]:
-    """Mean and std over folds, which Rasa only logs: {section: {"test_f1-score": {...}}}."""
+    """{section: {"test_f1-score": {"mean": ..., "std": ...}, ...}} from Rasa's log."""
     stats: Dict[str, Dict[str, Dict[str, float]]] = {}
     section: Optional[str] = None
     for line in log_text.splitlines():
@@ -139,17 +126,12 @@ def _cv_fold_stats(log_text: str) -> Dict[str, Dict[str, Dict[str, float]]]:
     return stats
 
 
-def cross_validate(config: Path, out: Path, log: Path, folds: int = 5) -> Dict[str, Any]:
-    """Rasa's reports in `out` cover the pooled test folds."""
-    args = [RASA, "test", "nlu", "--nlu", str(TRAIN_NLU), "--config", str(config), "--out", str(out)]
-    # --domain: the FAQ answers (ResponseSelector labels) live in domain.yml.
-    args += ["--domain", str(ROOT / "domain.yml"), "--cross-validation", "--folds", str(folds), "--no-plot"]
-    seconds = run_logged(args, log)
+def cross_validation(out: Path, folds: int, log_text: str) -> Dict[str, Any]:
+    """Rasa's reports in `out` cover the pooled test folds; mean and std over folds are in its log."""
     pooled = evaluate_dir(out)
     return {
         "folds": folds,
-        "seconds": round(seconds, 1),
-        "fold_stats": _cv_fold_stats(log.read_text(errors="replace")),
+        "fold_stats": _cv_fold_stats(log_text),
         "pooled_test_folds": {
             "intent_accuracy": pooled["intent"]["accuracy"],
             "intent_macro_f1": pooled["intent"]["macro_f1"],

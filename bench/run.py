@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +30,6 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 from bench import load, nlu_eval, report
-from bench.commands import BenchError, peak_rss_mb, timed_cold_train
 from tests.servers import RASA, ROOT, BotServers
 
 RESULTS = ROOT / "results"
@@ -40,6 +40,36 @@ HEADLINE = """intent_accuracy intent_macro_f1 response_selector_accuracy emergen
     baseline_intent_accuracy baseline_intent_macro_f1 baseline_train_full_s baseline_ready_s
     turn50_over_turn1 train_full_s train_nlu_s ready_s rss_mb action_rss_mb""".split()
 LATENCY_KEYS = ("p50", "p95", "p99", "errors", "requests", "empty_replies", "throughput_rps")
+
+
+class BenchError(RuntimeError):
+    """A step of the benchmark broke (not: a target was missed)."""
+
+
+def run_logged(args: List[str], log: Path, extra_env: Optional[Dict[str, str]] = None) -> float:
+    """Runs a command with its output in `log`; returns the wall time in seconds, rounded."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "RASA_TELEMETRY_ENABLED": "false", **(extra_env or {})}
+    start = time.monotonic()
+    with log.open("wb") as out:
+        proc = subprocess.run(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=3600)
+    if proc.returncode != 0:
+        tail = log.read_text(errors="replace")[-2500:]
+        raise BenchError(f"{' '.join(args[1:3])} failed (exit {proc.returncode}); log: {log}\n{tail}")
+    return round(time.monotonic() - start, 1)
+
+
+def timed_cold_train(args: List[str], log: Path) -> float:
+    """A Rasa training command with an empty, temporary training cache."""
+    with tempfile.TemporaryDirectory(prefix="vrt-bench-cache-") as cache:
+        return run_logged(args, log, extra_env={"RASA_CACHE_DIRECTORY": cache})
+
+
+def peak_rss_mb(process: Optional[subprocess.Popen]) -> Optional[float]:
+    """Peak resident memory (VmHWM) in MiB; `rasa run` and `rasa run actions` are one process each."""
+    status = Path(f"/proc/{process.pid}/status").read_text() if process else ""
+    kb = [int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")]
+    return round(kb[0] / 1024, 1) if kb else None
 
 
 def say(message: str) -> None:
@@ -112,8 +142,26 @@ def heldout_figures(result: Dict[str, Any], prefix: str = "") -> Dict[str, Any]:
     }
 
 
+def test_nlu(bench: Bench, model: Path, label: str) -> Dict[str, Any]:
+    """`rasa test nlu` on the held-out set; Rasa's reports and plots go to results/<label>/."""
+    out = bench.results / label
+    args = [
+        RASA,
+        "test",
+        "nlu",
+        "--nlu",
+        str(ROOT / "tests" / "nlu"),
+        "--model",
+        str(model),
+        "--out",
+        str(out),
+    ]
+    run_logged(args, bench.logs / f"test-nlu-{label}.log")
+    return nlu_eval.evaluate_dir(out)
+
+
 def heldout(bench: Bench) -> Dict[str, Any]:
-    result = nlu_eval.heldout(bench.model, bench.results / "heldout", bench.logs / "test-nlu-vrt.log")
+    result = test_nlu(bench, bench.model, "heldout")
     return {
         **heldout_figures(result),
         "entities": result["entities"],
@@ -124,9 +172,14 @@ def heldout(bench: Bench) -> Dict[str, Any]:
     }
 
 
-def cross_validation(bench: Bench) -> Dict[str, Any]:
+def cross_validation(bench: Bench, folds: int = 5) -> Dict[str, Any]:
     out, log = bench.results / "cross-validation", bench.logs / "cross-validation.log"
-    return {"cross_validation": nlu_eval.cross_validate(bench.config, out, log)}
+    args = [RASA, "test", "nlu", "--nlu", str(ROOT / "data" / "nlu"), "--config", str(bench.config)]
+    # --domain: the FAQ answers (ResponseSelector labels) live in domain.yml.
+    args += ["--domain", str(ROOT / "domain.yml"), "--cross-validation", "--folds", str(folds)]
+    seconds = run_logged([*args, "--out", str(out), "--no-plot"], log)
+    cv = nlu_eval.cross_validation(out, folds, log.read_text(errors="replace"))
+    return {"cross_validation": {**cv, "seconds": seconds}}
 
 
 def load_and_memory(bench: Bench) -> Dict[str, Any]:
@@ -173,10 +226,7 @@ def baseline(bench: Bench) -> Dict[str, Any]:
         args += ["--out", str(BASELINE_MODEL.parent), "--fixed-model-name", "baseline"]
         figures["baseline_train_full_s"] = timed_cold_train(args, bench.logs / "train-baseline.log")
     figures["baseline_model_mb"] = mib(BASELINE_MODEL)
-    result = nlu_eval.heldout(
-        BASELINE_MODEL, bench.results / "heldout-baseline", bench.logs / "test-nlu-baseline.log"
-    )
-    figures.update(heldout_figures(result, prefix="baseline_"))
+    figures.update(heldout_figures(test_nlu(bench, BASELINE_MODEL, "heldout-baseline"), prefix="baseline_"))
     if "baseline_load" in bench.skip:
         return figures
     with bench.servers(BASELINE_MODEL, "baseline") as bot:
