@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -40,20 +39,18 @@ def score(report: Dict[str, Any], errors: List[dict], target_key: str, predictio
     # sklearn reports "micro avg" instead of "accuracy" when a prediction is not a test label;
     # its recall is then the accuracy.
     accuracy = report["accuracy"] if "accuracy" in report else report["micro avg"]["recall"]
-    pairs = Counter((e[target_key], (e[prediction_key] or {}).get("name") or "None") for e in errors)
-    examples: Dict[tuple, List[str]] = {}
+    by_pair: Dict[tuple, List[str]] = {}
     for e in errors:
-        examples.setdefault((e[target_key], (e[prediction_key] or {}).get("name") or "None"), []).append(
-            e["text"]
-        )
+        predicted = (e[prediction_key] or {}).get("name") or "None"
+        by_pair.setdefault((e[target_key], predicted), []).append(e["text"])
     return {
         "n": report["weighted avg"]["support"],
         "accuracy": round(accuracy, 4),
         "macro_f1": round(report["macro avg"]["f1-score"], 4),
         "per_label": _per_label(report),
         "confused": [
-            {"target": t, "predicted": p, "count": n, "examples": examples[(t, p)][:3]}
-            for (t, p), n in pairs.most_common()
+            {"target": t, "predicted": p, "count": len(texts), "examples": texts[:3]}
+            for (t, p), texts in sorted(by_pair.items(), key=lambda pair: -len(pair[1]))
         ],
     }
 
