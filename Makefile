@@ -8,12 +8,14 @@ INSTALL_STAMP := .venv/.vrt-installed
 TRAIN_INPUTS := config.yml domain.yml $(shell find data vrt_nlu -type f ! -name '*.pyc' 2>/dev/null)
 MODEL_STAMP := models/.trained
 
-.PHONY: help install train model run shell test bench clean
+.PHONY: help install train model run shell test test-unit lint bench clean
 
 help:
 	@echo "make run    install, train if needed, start action server, Rasa server and widget page"
 	@echo "make shell  the Rasa shell (with the action server) for VRT staff"
-	@echo "make test   validation, unit tests, training, NLU and story tests, end-to-end tests"
+	@echo "make test   lint, validation, unit tests, training, NLU and story tests, end-to-end tests"
+	@echo "make test-unit  the unit tests only (seconds, no servers; also what plain pytest runs)"
+	@echo "make lint   ruff check and ruff format --check"
 	@echo "make bench  accuracy, latency and cost figures into results/bench.json"
 	@echo "make install / make train   the separate steps (make model: train only if needed)"
 
@@ -43,6 +45,13 @@ shell: $(MODEL_STAMP)
 
 test: $(INSTALL_STAMP)
 	@bash scripts/test.sh
+
+test-unit: $(INSTALL_STAMP)
+	@.venv/bin/python -m pytest tests/unit -q --disable-warnings
+
+lint: $(INSTALL_STAMP)
+	@.venv/bin/ruff check .
+	@.venv/bin/ruff format --check .
 
 bench: $(MODEL_STAMP)
 	@bash scripts/bench.sh

@@ -7,23 +7,17 @@ from __future__ import annotations
 
 import os
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
+from vrt_nlu.text import normalise
+
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "beleidsplan.yml"
 # Lets operators point the action server at another copy of the file.
 PATH_ENV = "VRT_BELEIDSPLAN_FILE"
-
-def normalise(text: str) -> str:
-    """Lower case, no diacritics, single spaces: for matching residents' words."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    text = text.replace("'", "").replace("’", "")
-    return re.sub(r"\s+", " ", re.sub(r"[^\w\s-]", " ", text)).strip()
 
 
 class KnowledgeFileError(ValueError):

@@ -5,41 +5,27 @@ so the bot has not seen them), waits for every reply, thinks a little, and then
 starts a new conversation under a new sender id. Traffic goes to 127.0.0.1 only and
 every level is bounded in time and in requests.
 """
+
 from __future__ import annotations
 
 import asyncio
 import random
-import re
 import time
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import aiohttp
-import yaml
 
-from bench.procs import ROOT
-
-HELDOUT = ROOT / "tests" / "nlu"
-_ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
+from tests.nlu_examples import nlu_examples
+from tests.servers import ROOT
 
 
 def resident_messages() -> Dict[str, List[str]]:
-    """Plain texts of the held-out set, by intent (entity annotations removed)."""
+    """Texts of the held-out set by intent (retrieval intents under their base name, e.g. faq)."""
     messages: Dict[str, List[str]] = {}
-    for path in sorted(HELDOUT.glob("*.yml")):
-        for block in (yaml.safe_load(path.read_text()) or {}).get("nlu", []):
-            if "intent" not in block:
-                continue
-            for line in str(block.get("examples", "")).splitlines():
-                text = _ANNOTATION.sub(r"\1", line.strip().removeprefix("- ").strip())
-                if text:
-                    messages.setdefault(block["intent"].split("/")[0], []).append(text)
+    for intent, texts in sorted(nlu_examples(ROOT / "tests" / "nlu").items()):
+        messages.setdefault(intent.split("/")[0], []).extend(texts)
     return messages
-
-
-def pool(messages: Dict[str, List[str]]) -> List[str]:
-    return [m for texts in messages.values() for m in texts]
 
 
 def percentile(values: List[float], q: float) -> Optional[float]:
@@ -52,36 +38,43 @@ def percentile(values: List[float], q: float) -> Optional[float]:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-def summary(latencies_ms: List[float]) -> Dict[str, Optional[float]]:
-    return {f"p{q}": (round(percentile(latencies_ms, q), 1) if latencies_ms else None)
-            for q in (50, 95, 99)}
+def _round(value: Optional[float], digits: int = 1) -> Optional[float]:
+    return round(value, digits) if value else None
 
 
 @dataclass
 class Level:
     users: int
-    duration_s: float          # no new turn starts after this
-    max_requests: int          # hard cap over all residents
-    think_s: tuple             # uniform think time between turns
+    duration_s: float  # no new turn starts after this
+    max_requests: int  # hard cap over all residents
+    think_s: Tuple[float, float]  # uniform think time between turns
     turns_per_conversation: int = 8
-    timeout_s: float = 10.0    # a reply later than this counts as an error
+    timeout_s: float = 10.0  # a reply later than this counts as an error
 
 
-async def _turn(session: aiohttp.ClientSession, url: str, sender: str, text: str,
-                timeout_s: float) -> tuple:
+LEVELS = {
+    # One resident: the think time changes nothing but the number of samples.
+    "users_1": Level(users=1, duration_s=25, max_requests=400, think_s=(0.05, 0.15)),
+    # Residents read the answer and type the next question: 1 to 3 s.
+    "users_10": Level(users=10, duration_s=30, max_requests=600, think_s=(1.0, 3.0)),
+    "users_50": Level(users=50, duration_s=30, max_requests=2000, think_s=(1.0, 3.0)),
+}
+
+
+async def _turn(session: aiohttp.ClientSession, url: str, sender: str, text: str, timeout_s: float) -> tuple:
+    """(milliseconds, error or None, reply or None)"""
     start = time.perf_counter()
     try:
-        async with session.post(url, json={"sender": sender, "message": text},
-                                timeout=aiohttp.ClientTimeout(total=timeout_s)) as response:
+        async with session.post(
+            url, json={"sender": sender, "message": text}, timeout=aiohttp.ClientTimeout(total=timeout_s)
+        ) as response:
             body = await response.json(content_type=None)
-            elapsed = (time.perf_counter() - start) * 1000
-            if response.status != 200:
-                return elapsed, f"HTTP {response.status}", None
-            return elapsed, None, body
+            error = None if response.status == 200 else f"HTTP {response.status}"
     except asyncio.TimeoutError:
-        return (time.perf_counter() - start) * 1000, "timeout", None
+        body, error = None, "timeout"
     except (aiohttp.ClientError, ValueError) as exc:
-        return (time.perf_counter() - start) * 1000, type(exc).__name__, None
+        body, error = None, type(exc).__name__
+    return (time.perf_counter() - start) * 1000, error, body
 
 
 async def run_level(url: str, level: Level, texts: List[str], tag: str, seed: int = 7) -> dict:
@@ -102,8 +95,7 @@ async def run_level(url: str, level: Level, texts: List[str], tag: str, seed: in
                 if time.monotonic() >= deadline or budget["left"] <= 0:
                     return
                 budget["left"] -= 1
-                elapsed, error, body = await _turn(session, url, sender, rng.choice(texts),
-                                                   level.timeout_s)
+                elapsed, error, body = await _turn(session, url, sender, rng.choice(texts), level.timeout_s)
                 if error:
                     errors[error] = errors.get(error, 0) + 1
                 else:
@@ -112,30 +104,28 @@ async def run_level(url: str, level: Level, texts: List[str], tag: str, seed: in
                 await asyncio.sleep(rng.uniform(*level.think_s))
             conversation += 1
 
-    connector = aiohttp.TCPConnector(limit=0)
     started = time.monotonic()
-    async with aiohttp.ClientSession(connector=connector) as session:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
         await asyncio.gather(*(resident(i, session) for i in range(level.users)))
     wall = time.monotonic() - started
-    n_errors = sum(errors.values())
+    requests = len(latencies) + sum(errors.values())
     return {
-        **summary(latencies),
-        "errors": n_errors,
+        **{f"p{q}": _round(percentile(latencies, q)) for q in (50, 95, 99)},
+        "errors": sum(errors.values()),
         "error_kinds": errors,
         "empty_replies": empty,
-        "requests": len(latencies) + n_errors,
-        "throughput_rps": round((len(latencies) + n_errors) / wall, 1),
+        "requests": requests,
+        "throughput_rps": round(requests / wall, 1),
         "users": level.users,
         "duration_s": round(wall, 1),
         "think_s": list(level.think_s),
         "turns_per_conversation": level.turns_per_conversation,
-        "_latencies": latencies,
     }
 
 
-async def run_turn_growth(url: str, texts: List[str], faq_texts: List[str],
-                          conversations: int = 10, turns: int = 50, think_s: float = 0.02,
-                          seed: int = 11) -> dict:
+async def run_turn_growth(
+    url: str, texts: List[str], faq_texts: List[str], conversations: int = 10, turns: int = 50, seed: int = 11
+) -> dict:
     """One resident, `conversations` times a conversation of `turns` turns.
 
     Turn 1 and the last turn ask the same FAQ question, so the two are comparable.
@@ -154,24 +144,22 @@ async def run_turn_growth(url: str, texts: List[str], faq_texts: List[str],
                     errors += 1
                 else:
                     by_turn[t].append(elapsed)
-                await asyncio.sleep(think_s)
+                await asyncio.sleep(0.02)
     p50 = [percentile(v, 50) for v in by_turn]
-    first, last = p50[0], p50[-1]
-    second = p50[1]
-    head = [x for v in by_turn[1:6] for x in v]
-    tail = [x for v in by_turn[-5:] for x in v]
+    first, second, last = p50[0], p50[1], p50[-1]
+    head = percentile([x for v in by_turn[1:6] for x in v], 50)
+    tail = percentile([x for v in by_turn[-5:] for x in v], 50)
     return {
         "conversations": conversations,
         "turns": turns,
         "errors": errors,
-        "turn1_p50_ms": round(first, 1) if first else None,
-        "turn2_p50_ms": round(second, 1) if second else None,
-        "last_turn_p50_ms": round(last, 1) if last else None,
-        "turn50_over_turn1": round(last / first, 3) if first and last else None,
-        "turn50_over_turn2": round(last / second, 3) if second and last else None,
-        "turns_last5_over_turns2to6": (round(percentile(tail, 50) / percentile(head, 50), 3)
-                                       if head and tail else None),
-        "p50_by_turn_ms": [round(x, 1) if x else None for x in p50],
+        "turn1_p50_ms": _round(first),
+        "turn2_p50_ms": _round(second),
+        "last_turn_p50_ms": _round(last),
+        "turn50_over_turn1": _round(last / first, 3) if first and last else None,
+        "turn50_over_turn2": _round(last / second, 3) if second and last else None,
+        "turns_last5_over_turns2to6": _round(tail / head, 3) if head and tail else None,
+        "p50_by_turn_ms": [_round(x) for x in p50],
     }
 
 
@@ -179,16 +167,3 @@ async def warm_up(url: str, texts: List[str], n: int = 10) -> None:
     async with aiohttp.ClientSession() as session:
         for i, text in enumerate(texts[:n]):
             await _turn(session, url, f"bench-warmup-{i}", text, 30.0)
-
-
-def run(coro):
-    return asyncio.run(coro)
-
-
-LEVELS = {
-    # One resident: the think time changes nothing but the number of samples.
-    "users_1": Level(users=1, duration_s=25, max_requests=400, think_s=(0.05, 0.15)),
-    # Residents read the answer and type the next question: 1 to 3 s.
-    "users_10": Level(users=10, duration_s=30, max_requests=600, think_s=(1.0, 3.0)),
-    "users_50": Level(users=50, duration_s=30, max_requests=2000, think_s=(1.0, 3.0)),
-}

@@ -1,146 +1,109 @@
-"""NLU quality: `rasa test nlu` on the held-out set and 5-fold cross-validation.
+"""NLU quality, read from the reports `rasa test nlu` writes (intent_report.json & co.).
 
-Rasa writes every prediction (--successes plus the error files); the figures are
-computed from those predictions, macro-averaged over the intents of the test data,
-as Rasa's own report does.
+Rasa's reports score the labels of the test data (macro-F1 over the target intents) and
+list the errors; its plots (confusion matrices, histograms) are in the same folder.
 """
+
 from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
-from bench.procs import RASA, ROOT, run_logged
-
-HELDOUT = ROOT / "tests" / "nlu"
-TRAIN_NLU = ROOT / "data" / "nlu"
 EMERGENCY_INTENT = "noodgeval"
 
 
-def _load(path: Path) -> list:
-    return json.loads(path.read_text()) if path.is_file() else []
+def _read(path: Path, default: Any) -> Any:
+    # Rasa writes an errors file only when there are errors.
+    return json.loads(path.read_text()) if path.is_file() else default
 
 
-def _predictions(out: Path, kind: str, target_key: str, prediction_key: str) -> List[dict]:
-    rows = []
-    for name in (f"{kind}_successes.json", f"{kind}_errors.json"):
-        for item in _load(out / name):
-            prediction = item.get(prediction_key) or {}
-            rows.append({
-                "text": item["text"],
-                "target": item[target_key],
-                "predicted": prediction.get("name") or "None",
-                "confidence": prediction.get("confidence"),
-            })
-    return rows
+def _per_label(report: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
+    return {
+        name: {
+            "precision": round(v["precision"], 4),
+            "recall": round(v["recall"], 4),
+            "f1": round(v["f1-score"], 4),
+            "support": v["support"],
+        }
+        for name, v in report.items()
+        if isinstance(v, dict) and "support" in v and not name.endswith(" avg")
+    }
 
 
-def score(rows: List[dict]) -> Dict[str, Any]:
-    """Accuracy, macro-F1 and a per-label table; labels are those of the targets."""
-    from sklearn.metrics import precision_recall_fscore_support
-
-    if not rows:
+def score(report: Dict[str, Any], errors: List[dict], target_key: str, prediction_key: str) -> Dict[str, Any]:
+    """Accuracy, macro-F1, per-label table and confused pairs (with example texts)."""
+    if not report:
         return {"n": 0, "accuracy": None, "macro_f1": None, "per_label": {}, "confused": []}
-    targets = [r["target"] for r in rows]
-    predicted = [r["predicted"] for r in rows]
-    labels = sorted(set(targets))
-    precision, recall, f1, support = precision_recall_fscore_support(
-        targets, predicted, labels=labels, zero_division=0
-    )
-    per_label = {
-        label: {"precision": round(float(p), 4), "recall": round(float(r), 4),
-                "f1": round(float(f), 4), "support": int(s)}
-        for label, p, r, f, s in zip(labels, precision, recall, f1, support)
-    }
-    pairs = Counter((t, p) for t, p in zip(targets, predicted) if t != p)
-    examples: Dict[Tuple[str, str], List[str]] = {}
-    for row in rows:
-        if row["target"] != row["predicted"]:
-            examples.setdefault((row["target"], row["predicted"]), []).append(row["text"])
-    confused = [
-        {"target": t, "predicted": p, "count": n, "examples": examples[(t, p)][:3]}
-        for (t, p), n in pairs.most_common()
-    ]
-    correct = sum(t == p for t, p in zip(targets, predicted))
+    # sklearn reports "micro avg" instead of "accuracy" when a prediction is not a test label;
+    # its recall is then the accuracy.
+    accuracy = report["accuracy"] if "accuracy" in report else report["micro avg"]["recall"]
+    by_pair: Dict[tuple, List[str]] = {}
+    for e in errors:
+        predicted = (e[prediction_key] or {}).get("name") or "None"
+        by_pair.setdefault((e[target_key], predicted), []).append(e["text"])
     return {
-        "n": len(rows),
-        "accuracy": round(correct / len(rows), 4),
-        "macro_f1": round(float(sum(f1) / len(f1)), 4),
-        "per_label": per_label,
-        "confused": confused,
-    }
-
-
-def evaluate_dir(out: Path) -> Dict[str, Any]:
-    intents = _predictions(out, "intent", "intent", "intent_prediction")
-    responses = _predictions(out, "response_selection", "intent_response_key_target",
-                             "intent_response_key_prediction")
-    intent_scores = score(intents)
-    emergencies = [r for r in intents if r["target"] == EMERGENCY_INTENT]
-    false_alarms = [r for r in intents if r["predicted"] == EMERGENCY_INTENT
-                    and r["target"] != EMERGENCY_INTENT]
-    return {
-        "intent": intent_scores,
-        "entities": entity_scores(out),
-        "response_selection": score(responses),
-        "emergency": {
-            "n": len(emergencies),
-            "recall": round(sum(r["predicted"] == EMERGENCY_INTENT for r in emergencies)
-                            / len(emergencies), 4) if emergencies else None,
-            "missed": [r["text"] for r in emergencies if r["predicted"] != EMERGENCY_INTENT],
-            "false_alarms": [r["text"] for r in false_alarms],
-        },
-        "labels_predicted": sorted({r["predicted"] for r in intents}),
-        "_intent_rows": intents,
+        "n": report["weighted avg"]["support"],
+        "accuracy": round(accuracy, 4),
+        "macro_f1": round(report["macro avg"]["f1-score"], 4),
+        "per_label": _per_label(report),
+        "confused": [
+            {"target": t, "predicted": p, "count": len(texts), "examples": texts[:3]}
+            for (t, p), texts in sorted(by_pair.items(), key=lambda pair: -len(pair[1]))
+        ],
     }
 
 
 def entity_scores(out: Path) -> Dict[str, Any]:
-    """Per entity extractor (e.g. DIETClassifier): micro-averaged F1 and per-entity rows."""
+    """Per entity extractor (e.g. CRFEntityExtractor): micro-averaged F1 and per-entity rows."""
     scores = {}
     for path in sorted(out.glob("*_report.json")):
         extractor = path.name[: -len("_report.json")]
-        if extractor in ("intent", "response_selection"):
-            continue
-        report = json.loads(path.read_text())
-        micro = report.get("micro avg") or report.get("weighted avg") or {}
-        scores[extractor] = {
-            "f1": round(micro.get("f1-score", 0.0), 4) if micro else None,
-            "per_entity": {
-                name: {"precision": round(v["precision"], 4), "recall": round(v["recall"], 4),
-                       "f1": round(v["f1-score"], 4), "support": v["support"]}
-                for name, v in report.items()
-                if isinstance(v, dict) and "support" in v and not name.endswith(" avg")
-            },
-        }
+        if extractor not in ("intent", "response_selection"):
+            report = json.loads(path.read_text())
+            micro = report.get("micro avg") or report.get("weighted avg") or {}
+            scores[extractor] = {
+                "f1": round(micro["f1-score"], 4) if micro else None,
+                "per_entity": _per_label(report),
+            }
     return scores
 
 
 def entity_f1(entities: Dict[str, Any]) -> Optional[float]:
     """F1 of the pipeline's entity extractor (the best one if there are several)."""
-    scores = [v["f1"] for v in entities.values() if v.get("f1") is not None]
-    return max(scores) if scores else None
+    return max((v["f1"] for v in entities.values() if v.get("f1") is not None), default=None)
 
 
-def heldout(model: Path, out: Path, logs: Path, label: str) -> Dict[str, Any]:
-    """`rasa test nlu` with the held-out set; returns the scores and the test time."""
-    seconds = run_logged(
-        [RASA, "test", "nlu", "--nlu", str(HELDOUT), "--model", str(model),
-         "--out", str(out), "--successes", "--no-plot"],
-        logs / f"test-nlu-{label}.log",
-    )
-    result = evaluate_dir(out)
-    result["test_s"] = round(seconds, 1)
-    return result
+def evaluate_dir(out: Path) -> Dict[str, Any]:
+    intent_report = _read(out / "intent_report.json", {})
+    intent_errors = _read(out / "intent_errors.json", [])
+    emergency = intent_report.get(EMERGENCY_INTENT, {})
+    return {
+        "intent": score(intent_report, intent_errors, "intent", "intent_prediction"),
+        "response_selection": score(
+            _read(out / "response_selection_report.json", {}),
+            _read(out / "response_selection_errors.json", []),
+            "intent_response_key_target",
+            "intent_response_key_prediction",
+        ),
+        "entities": entity_scores(out),
+        "emergency": {
+            "n": emergency.get("support", 0),
+            "recall": round(emergency["recall"], 4) if emergency else None,
+            "missed": [e["text"] for e in intent_errors if e["intent"] == EMERGENCY_INTENT],
+            "false_alarms": [
+                e["text"] for e in intent_errors if e["intent_prediction"].get("name") == EMERGENCY_INTENT
+            ],
+        },
+    }
 
 
 _CV_LINE = re.compile(r"\b(train|test) (Accuracy|F1-score|Precision): ([0-9.]+) \(([0-9.]+)\)")
 
 
 def _cv_fold_stats(log_text: str) -> Dict[str, Dict[str, Dict[str, float]]]:
-    """Mean and std over folds, from Rasa's log: {section: {"test_f1-score": {...}}}."""
+    """{section: {"test_f1-score": {"mean": ..., "std": ...}, ...}} from Rasa's log."""
     stats: Dict[str, Dict[str, Dict[str, float]]] = {}
     section: Optional[str] = None
     for line in log_text.splitlines():
@@ -154,25 +117,18 @@ def _cv_fold_stats(log_text: str) -> Dict[str, Dict[str, Dict[str, float]]]:
         if section and match:
             split, metric, mean, std = match.groups()
             stats.setdefault(section, {})[f"{split}_{metric.lower()}"] = {
-                "mean": float(mean), "std": float(std)}
+                "mean": float(mean),
+                "std": float(std),
+            }
     return stats
 
 
-def cross_validate(config: Path, out: Path, logs: Path, folds: int = 5) -> Dict[str, Any]:
-    log = logs / "cross-validation.log"
-    seconds = run_logged(
-        # --domain: the FAQ answers (ResponseSelector labels) live in domain.yml.
-        [RASA, "test", "nlu", "--nlu", str(TRAIN_NLU), "--config", str(config),
-         "--domain", str(ROOT / "domain.yml"), "--cross-validation", "--folds", str(folds), "--out", str(out),
-         "--successes", "--no-plot"],
-        log,
-    )
+def cross_validation(out: Path, folds: int, log_text: str) -> Dict[str, Any]:
+    """Rasa's reports in `out` cover the pooled test folds; mean and std over folds are in its log."""
     pooled = evaluate_dir(out)
-    pooled.pop("_intent_rows", None)
     return {
         "folds": folds,
-        "seconds": round(seconds, 1),
-        "fold_stats": _cv_fold_stats(log.read_text(errors="replace")),
+        "fold_stats": _cv_fold_stats(log_text),
         "pooled_test_folds": {
             "intent_accuracy": pooled["intent"]["accuracy"],
             "intent_macro_f1": pooled["intent"]["macro_f1"],

@@ -1,225 +1,253 @@
 """`make bench`: accuracy, latency and cost of VRT Assistent next to Rasa's default config.
 
-Steps (each one is timed and its log kept under results/bench-logs/):
-  1. cost: full training with a cold cache, NLU-only training with a cold cache
-  2. held-out NLU test of the project model (tests/nlu)
-  3. 5-fold cross-validation on the training data
-  4. servers: ready time, latency at 1/10/50 residents, turn 1 vs turn 50, peak RSS
-  5. baseline: Rasa's default config trained on the same data, measured the same way
+The benchmark is the list STEPS below; each step is timed and writes its log under
+results/bench-logs/. A step is a function that takes the Bench and returns its figures,
+which go into results/bench.json (docs/bench.md says what each one means).
 
 Environment (for development; a normal run sets none of these):
   BENCH_SKIP=train,cv,baseline,load   skip steps (their keys stay null)
   BENCH_READY_RUNS=3                  Rasa server starts for the median ready time
-  BENCH_REUSE_BASELINE=1              reuse models/baseline/ and its figures from the
+  BENCH_REUSE_BASELINE=1              reuse models/baseline/ and its training time from the
                                       previous results/bench.json instead of retraining
 """
+
 from __future__ import annotations
 
+import argparse
+import asyncio
 import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import traceback
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 from bench import load, nlu_eval, report
-from bench.procs import RASA, ROOT, BenchError, BotUnderTest, timed_cold_train
+from tests.servers import RASA, ROOT, BotServers
 
 RESULTS = ROOT / "results"
-LOGS = RESULTS / "bench-logs"
 BASELINE_CONFIG = ROOT / "bench" / "baseline_config.yml"
-BASELINE_DIR = ROOT / "models" / "baseline"
-BASELINE_MODEL = BASELINE_DIR / "baseline.tar.gz"
+BASELINE_MODEL = ROOT / "models" / "baseline" / "baseline.tar.gz"
+# Keys that are null until a step measures them, so a skipped or broken step shows.
+HEADLINE = """intent_accuracy intent_macro_f1 response_selector_accuracy emergency_recall
+    baseline_intent_accuracy baseline_intent_macro_f1 baseline_train_full_s baseline_ready_s
+    turn50_over_turn1 train_full_s train_nlu_s ready_s rss_mb action_rss_mb""".split()
+LATENCY_KEYS = ("p50", "p95", "p99", "errors", "requests", "empty_replies", "throughput_rps")
 
 
-def mib(path: Path) -> float:
-    return round(path.stat().st_size / 2**20, 1)
+class BenchError(RuntimeError):
+    """A step of the benchmark broke (not: a target was missed)."""
+
+
+def run_logged(args: List[str], log: Path, extra_env: Optional[Dict[str, str]] = None) -> float:
+    """Runs a command with its output in `log`; returns the wall time in seconds, rounded."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "RASA_TELEMETRY_ENABLED": "false", **(extra_env or {})}
+    start = time.monotonic()
+    with log.open("wb") as out:
+        proc = subprocess.run(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=3600)
+    if proc.returncode != 0:
+        tail = log.read_text(errors="replace")[-2500:]
+        raise BenchError(f"{' '.join(args[1:3])} failed (exit {proc.returncode}); log: {log}\n{tail}")
+    return round(time.monotonic() - start, 1)
+
+
+def timed_cold_train(args: List[str], log: Path) -> float:
+    """A Rasa training command with an empty, temporary training cache."""
+    with tempfile.TemporaryDirectory(prefix="vrt-bench-cache-") as cache:
+        return run_logged(args, log, extra_env={"RASA_CACHE_DIRECTORY": cache})
+
+
+def peak_rss_mb(process: Optional[subprocess.Popen]) -> Optional[float]:
+    """Peak resident memory (VmHWM) in MiB; `rasa run` and `rasa run actions` are one process each."""
+    status = Path(f"/proc/{process.pid}/status").read_text() if process else ""
+    kb = [int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")]
+    return round(kb[0] / 1024, 1) if kb else None
 
 
 def say(message: str) -> None:
     print(f"\033[1m==> bench: {message}\033[0m", file=sys.stderr, flush=True)
 
 
+def mib(path: Path) -> float:
+    return round(path.stat().st_size / 2**20, 1)
+
+
+def pick(figures: Dict[str, Any], *keys: str) -> Dict[str, Any]:
+    return {key: figures[key] for key in keys}
+
+
+@dataclass
 class Bench:
-    def __init__(self, model: Path, config: Path) -> None:
-        self.model = model
-        self.config = config
-        self.skip = {s.strip() for s in os.environ.get("BENCH_SKIP", "").split(",") if s.strip()}
-        self.ready_runs = int(os.environ.get("BENCH_READY_RUNS", "3"))
-        self.data: Dict[str, Any] = {
-            "intent_accuracy": None, "intent_macro_f1": None,
-            "response_selector_accuracy": None, "emergency_recall": None,
-            "baseline_intent_accuracy": None, "baseline_intent_macro_f1": None,
-            "baseline_train_full_s": None, "baseline_ready_s": None,
-            "latency_ms": {"users_1": {}, "users_10": {}, "users_50": {}},
-            "turn50_over_turn1": None,
-            "train_full_s": None, "train_nlu_s": None, "model_mb": mib(model),
-            "ready_s": None, "rss_mb": None, "action_rss_mb": None,
-            "errors": [],
-        }
-        self.details: Dict[str, Any] = {}
-        self.timings: Dict[str, float] = {}
+    model: Path
+    config: Path
+    results: Path = RESULTS
+    ready_runs: int = field(default_factory=lambda: int(os.environ.get("BENCH_READY_RUNS", "3")))
+    skip: Set[str] = field(
+        default_factory=lambda: {s.strip() for s in os.environ.get("BENCH_SKIP", "").split(",") if s.strip()}
+    )
 
-    # --- helpers ----------------------------------------------------------------------
+    @property
+    def logs(self) -> Path:
+        return self.results / "bench-logs"
 
-    def step(self, name: str, fn: Callable[[], None]) -> None:
-        if name in self.skip:
-            say(f"{name}: skipped (BENCH_SKIP)")
-            return
-        say(f"{name} ...")
-        start = time.monotonic()
+    @contextmanager
+    def servers(self, model: Path, label: str) -> Iterator[BotServers]:
+        """The action server, stopped with the Rasa server at the end; start_ready starts the latter."""
+        bot = BotServers(workdir=self.results / "bench-servers" / label, model=model)
         try:
-            fn()
-        except Exception as exc:  # a broken step must not hide the others
-            message = f"{name}: {exc}"
-            self.data["errors"].append(message.splitlines()[0])
-            print(f"\033[31mbench step '{name}' broke:\033[0m {message}", file=sys.stderr)
-            traceback.print_exc()
+            bot.start_actions()
+            yield bot
         finally:
-            self.timings[name] = round(time.monotonic() - start, 1)
-            say(f"{name}: {self.timings[name]} s")
+            bot.stop()
 
-    # --- steps ------------------------------------------------------------------------
 
-    def train_cost(self) -> None:
-        with tempfile.TemporaryDirectory(prefix="vrt-bench-train-") as out:
-            self.data["train_full_s"] = round(timed_cold_train(
-                [RASA, "train", "--config", str(self.config), "--domain", "domain.yml", "--data",
-                 "data", "--out", out, "--fixed-model-name", "full"],
-                LOGS / "train-full.log"), 1)
-            self.data["train_nlu_s"] = round(timed_cold_train(
-                [RASA, "train", "nlu", "--config", str(self.config), "--nlu", "data/nlu",
-                 "--out", out, "--fixed-model-name", "nlu"],
-                LOGS / "train-nlu.log"), 1)
+def start_ready(bot: BotServers) -> Tuple[float, float]:
+    """(Re)starts the Rasa server: seconds until its HTTP API answers, and until "hallo" gets an answer."""
+    http_s = bot.restart_rasa()
+    started = time.monotonic()
+    if not bot.say(f"bench-ready-{time.time_ns()}", "hallo"):
+        raise BenchError("the Rasa server answered 'hallo' with nothing")
+    return http_s, http_s + time.monotonic() - started
 
-    def heldout(self) -> None:
-        result = nlu_eval.heldout(self.model, RESULTS / "heldout", LOGS, "vrt")
-        self.details["heldout"] = result
-        self.data["intent_accuracy"] = result["intent"]["accuracy"]
-        self.data["intent_macro_f1"] = result["intent"]["macro_f1"]
-        self.data["response_selector_accuracy"] = result["response_selection"]["accuracy"]
-        self.data["emergency_recall"] = result["emergency"]["recall"]
-        self.data["entity_f1"] = nlu_eval.entity_f1(result["entities"])
-        self.data["entities"] = result["entities"]
-        self.data["per_intent"] = result["intent"]["per_label"]
-        self.data["confused_pairs"] = result["intent"]["confused"]
-        self.data["response_selector_confused"] = result["response_selection"]["confused"]
-        self.data["emergency"] = result["emergency"]
-        report.plot_confusion(result["_intent_rows"], RESULTS / "confusion_matrix.png",
-                              "Held-out intents (VRT config)")
 
-    def cross_validation(self) -> None:
-        cv = nlu_eval.cross_validate(self.config, RESULTS / "cross-validation", LOGS)
-        self.details["cv"] = cv
-        self.data["cross_validation"] = cv
+# --- steps ----------------------------------------------------------------------------
 
-    def servers(self) -> None:
-        messages = load.resident_messages()
-        texts = load.pool(messages)
-        faq = messages.get("faq") or texts
-        with BotUnderTest(self.model, RESULTS / "bench-servers", "vrt") as bot:
-            ready = [bot.ready_s]
-            for _ in range(self.ready_runs - 1):
-                ready.append(bot.restart_rasa())
-            self.data["ready_s"] = round(statistics.median(ready), 1)
-            self.data["ready_runs_s"] = [round(r, 1) for r in ready]
-            self.data["ready_http_s"] = round(bot.ready_http_s, 1)
-            load.run(load.warm_up(bot.rest_url, texts))
-            levels = {}
-            for name, level in load.LEVELS.items():
-                say(f"  {name}: {level.users} residents for up to {level.duration_s:.0f} s")
-                levels[name] = load.run(load.run_level(bot.rest_url, level, texts, name))
-            say("  one conversation of 50 turns, 10 times")
-            growth = load.run(load.run_turn_growth(bot.rest_url, texts, faq))
-            self.data["rss_mb"] = bot.rasa.peak_rss_mb()
-            self.data["action_rss_mb"] = bot.actions.peak_rss_mb()
-        report.plot_latency_by_load(levels, RESULTS / "latency_by_load.png")
-        report.plot_latency_by_turn(growth, RESULTS / "latency_by_turn.png")
-        keep = ("p50", "p95", "p99", "errors", "requests", "empty_replies", "throughput_rps")
-        self.data["latency_ms"] = {
-            name: {k: v[k] for k in keep if k in v} for name, v in levels.items()}
-        self.data["latency_runs"] = {
-            name: {k: v for k, v in r.items() if not k.startswith("_")} for name, r in levels.items()}
-        self.data["turn50_over_turn1"] = growth["turn50_over_turn1"]
-        self.data["turn_growth"] = growth
-        self.details["growth"] = growth
-        self.details["load_turns"] = load.LEVELS["users_10"].turns_per_conversation
-        for name, runs in levels.items():
-            if runs["errors"] and name != "users_50":
-                raise BenchError(f"{name}: {runs['errors']} failed requests {runs['error_kinds']}")
 
-    def baseline(self) -> None:
-        previous = _previous_results()
-        reuse = os.environ.get("BENCH_REUSE_BASELINE") == "1" and BASELINE_MODEL.is_file() \
-            and previous.get("baseline_train_full_s")
-        if reuse:
-            self.data["baseline_train_full_s"] = previous["baseline_train_full_s"]
-            self.data["baseline_reused"] = True
-        else:
-            BASELINE_DIR.mkdir(parents=True, exist_ok=True)
-            self.data["baseline_train_full_s"] = round(timed_cold_train(
-                [RASA, "train", "--config", str(BASELINE_CONFIG), "--domain", "domain.yml",
-                 "--data", "data", "--out", str(BASELINE_DIR), "--fixed-model-name", "baseline"],
-                LOGS / "train-baseline.log"), 1)
-        self.data["baseline_model_mb"] = mib(BASELINE_MODEL)
-        result = nlu_eval.heldout(BASELINE_MODEL, RESULTS / "heldout-baseline", LOGS, "baseline")
-        self.details["baseline_heldout"] = result
-        self.data["baseline_intent_accuracy"] = result["intent"]["accuracy"]
-        self.data["baseline_intent_macro_f1"] = result["intent"]["macro_f1"]
-        self.data["baseline_response_selector_accuracy"] = result["response_selection"]["accuracy"]
-        self.data["baseline_emergency_recall"] = result["emergency"]["recall"]
-        self.data["baseline_entity_f1"] = nlu_eval.entity_f1(result["entities"])
-        report.plot_confusion(result["_intent_rows"], RESULTS / "confusion_matrix_baseline.png",
-                              "Held-out intents (baseline config)")
-        if "baseline_load" in self.skip:
-            return
-        texts = load.pool(load.resident_messages())
-        with BotUnderTest(BASELINE_MODEL, RESULTS / "bench-servers", "baseline") as bot:
-            self.data["baseline_ready_s"] = round(bot.ready_s, 1)
-            load.run(load.warm_up(bot.rest_url, texts))
-            one = load.run(load.run_level(bot.rest_url, load.LEVELS["users_1"], texts, "base1"))
-            self.data["baseline_latency_ms"] = {"users_1": {k: one[k] for k in ("p50", "p95", "p99", "errors")}}
-            self.data["baseline_rss_mb"] = bot.rasa.peak_rss_mb()
-
-    # --- run --------------------------------------------------------------------------
-
-    def run(self) -> int:
-        RESULTS.mkdir(exist_ok=True)
-        LOGS.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(RESULTS / "bench-servers", ignore_errors=True)
-        started = time.time()
-        self.data["meta"] = {
-            "started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started)),
-            "model": self.model.name,
-            "config": self.config.name,
-            "spacy_pipeline": os.environ.get("VRT_SPACY_PIPELINE_NAME", "?"),
-            "cpus": os.cpu_count(),
-            "loadavg_start": round(os.getloadavg()[0], 2),
-            "skipped": sorted(self.skip),
+def train_cost(bench: Bench) -> Dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="vrt-bench-train-") as out:
+        args = ["--config", str(bench.config), "--out", out, "--fixed-model-name"]
+        full = [RASA, "train", *args, "full", "--domain", "domain.yml", "--data", "data"]
+        nlu = [RASA, "train", "nlu", *args, "nlu", "--nlu", "data/nlu"]
+        return {
+            "train_full_s": timed_cold_train(full, bench.logs / "train-full.log"),
+            "train_nlu_s": timed_cold_train(nlu, bench.logs / "train-nlu.log"),
         }
-        self.step("train", self.train_cost)
-        self.step("heldout", self.heldout)
-        self.step("cv", self.cross_validation)
-        self.step("load", self.servers)
-        self.step("baseline", self.baseline)
-        self.data["meta"]["step_seconds"] = self.timings
-        self.data["meta"]["loadavg_end"] = round(os.getloadavg()[0], 2)
-        self.data["meta"]["total_s"] = round(time.time() - started, 1)
 
-        (RESULTS / "bench.json").write_text(json.dumps(self.data, indent=2, ensure_ascii=False))
-        (RESULTS / "bench.md").write_text(report.markdown(self.data, self.details))
-        print()
-        print(report.console_table(self.data))
-        print(f"\nresults/bench.json, results/bench.md and plots in results/ "
-              f"({self.data['meta']['total_s']:.0f} s)")
-        if self.data["errors"]:
-            print("\033[31mbench: broken steps:\033[0m\n  " + "\n  ".join(self.data["errors"]))
-            return 1
-        return 0
+
+def heldout_figures(result: Dict[str, Any], prefix: str = "") -> Dict[str, Any]:
+    return {
+        f"{prefix}intent_accuracy": result["intent"]["accuracy"],
+        f"{prefix}intent_macro_f1": result["intent"]["macro_f1"],
+        f"{prefix}response_selector_accuracy": result["response_selection"]["accuracy"],
+        f"{prefix}emergency_recall": result["emergency"]["recall"],
+        f"{prefix}entity_f1": nlu_eval.entity_f1(result["entities"]),
+    }
+
+
+def test_nlu(bench: Bench, model: Path, label: str) -> Dict[str, Any]:
+    """`rasa test nlu` on the held-out set; Rasa's reports and plots go to results/<label>/."""
+    out = bench.results / label
+    args = [
+        RASA,
+        "test",
+        "nlu",
+        "--nlu",
+        str(ROOT / "tests" / "nlu"),
+        "--model",
+        str(model),
+        "--out",
+        str(out),
+    ]
+    run_logged(args, bench.logs / f"test-nlu-{label}.log")
+    return nlu_eval.evaluate_dir(out)
+
+
+def heldout(bench: Bench) -> Dict[str, Any]:
+    result = test_nlu(bench, bench.model, "heldout")
+    return {
+        **heldout_figures(result),
+        "entities": result["entities"],
+        "per_intent": result["intent"]["per_label"],
+        "confused_pairs": result["intent"]["confused"],
+        "response_selector_confused": result["response_selection"]["confused"],
+        "emergency": result["emergency"],
+    }
+
+
+def cross_validation(bench: Bench, folds: int = 5) -> Dict[str, Any]:
+    out, log = bench.results / "cross-validation", bench.logs / "cross-validation.log"
+    args = [RASA, "test", "nlu", "--nlu", str(ROOT / "data" / "nlu"), "--config", str(bench.config)]
+    # --domain: the FAQ answers (ResponseSelector labels) live in domain.yml.
+    args += ["--domain", str(ROOT / "domain.yml"), "--cross-validation", "--folds", str(folds)]
+    seconds = run_logged([*args, "--out", str(out), "--no-plot"], log)
+    cv = nlu_eval.cross_validation(out, folds, log.read_text(errors="replace"))
+    return {"cross_validation": {**cv, "seconds": seconds}}
+
+
+def load_and_memory(bench: Bench) -> Dict[str, Any]:
+    messages = load.resident_messages()
+    texts = [text for group in messages.values() for text in group]
+    with bench.servers(bench.model, "vrt") as bot:
+        ready = []
+        for _ in range(bench.ready_runs):
+            http_s, ready_s = start_ready(bot)
+            ready.append(ready_s)
+        asyncio.run(load.warm_up(bot.rest_url, texts))
+        levels = {}
+        for name, level in load.LEVELS.items():
+            say(f"  {name}: {level.users} residents for up to {level.duration_s:.0f} s")
+            levels[name] = asyncio.run(load.run_level(bot.rest_url, level, texts, name))
+        say("  one conversation of 50 turns, 10 times")
+        growth = asyncio.run(load.run_turn_growth(bot.rest_url, texts, messages.get("faq") or texts))
+        figures = {
+            "ready_s": round(statistics.median(ready), 1),
+            "ready_runs_s": [round(r, 1) for r in ready],
+            "ready_http_s": round(http_s, 1),
+            "latency_ms": {name: pick(run, *LATENCY_KEYS) for name, run in levels.items()},
+            "latency_runs": levels,
+            "turn50_over_turn1": growth["turn50_over_turn1"],
+            "turn_growth": growth,
+            "rss_mb": peak_rss_mb(bot.rasa_process),
+            "action_rss_mb": peak_rss_mb(bot.action_process),
+        }
+    broken = {
+        name: run["error_kinds"] for name, run in levels.items() if run["errors"] and name != "users_50"
+    }
+    if broken:
+        raise BenchError(f"failed requests: {broken}")
+    return figures
+
+
+def baseline(bench: Bench) -> Dict[str, Any]:
+    figures: Dict[str, Any] = {}
+    previous = _previous_results().get("baseline_train_full_s")
+    if os.environ.get("BENCH_REUSE_BASELINE") == "1" and BASELINE_MODEL.is_file() and previous:
+        figures.update(baseline_train_full_s=previous, baseline_reused=True)
+    else:
+        args = [RASA, "train", "--config", str(BASELINE_CONFIG), "--domain", "domain.yml", "--data", "data"]
+        args += ["--out", str(BASELINE_MODEL.parent), "--fixed-model-name", "baseline"]
+        figures["baseline_train_full_s"] = timed_cold_train(args, bench.logs / "train-baseline.log")
+    figures["baseline_model_mb"] = mib(BASELINE_MODEL)
+    figures.update(heldout_figures(test_nlu(bench, BASELINE_MODEL, "heldout-baseline"), prefix="baseline_"))
+    if "baseline_load" in bench.skip:
+        return figures
+    with bench.servers(BASELINE_MODEL, "baseline") as bot:
+        figures["baseline_ready_s"] = round(start_ready(bot)[1], 1)
+        texts = [text for group in load.resident_messages().values() for text in group]
+        asyncio.run(load.warm_up(bot.rest_url, texts))
+        one = asyncio.run(load.run_level(bot.rest_url, load.LEVELS["users_1"], texts, "base1"))
+        figures["baseline_latency_ms"] = {"users_1": pick(one, "p50", "p95", "p99", "errors")}
+        figures["baseline_rss_mb"] = peak_rss_mb(bot.rasa_process)
+    return figures
+
+
+# The benchmark, in order. A new step: a module in bench/ with a function (bench) -> figures,
+# added here under a name that BENCH_SKIP can use (see docs/bench.md).
+STEPS: List[Tuple[str, Callable[..., Dict[str, Any]]]] = [
+    ("train", train_cost),
+    ("heldout", heldout),
+    ("cv", cross_validation),
+    ("load", load_and_memory),
+    ("baseline", baseline),
+]
 
 
 def _previous_results() -> Dict[str, Any]:
@@ -229,15 +257,57 @@ def _previous_results() -> Dict[str, Any]:
         return {}
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    import argparse
+def run(bench: Bench) -> int:
+    bench.logs.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(bench.results / "bench-servers", ignore_errors=True)
+    started = time.time()
+    data: Dict[str, Any] = {key: None for key in HEADLINE}
+    data.update(
+        latency_ms={"users_1": {}, "users_10": {}, "users_50": {}}, model_mb=mib(bench.model), errors=[]
+    )
+    meta = {
+        "started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started)),
+        "model": bench.model.name,
+        "config": bench.config.name,
+        "spacy_pipeline": os.environ.get("VRT_SPACY_PIPELINE_NAME", "?"),
+        "cpus": os.cpu_count(),
+        "loadavg_start": round(os.getloadavg()[0], 2),
+        "skipped": sorted(bench.skip),
+        "step_seconds": {},
+    }
+    for name, step in STEPS:
+        if name in bench.skip:
+            say(f"{name}: skipped (BENCH_SKIP)")
+            continue
+        say(f"{name} ...")
+        step_started = time.monotonic()
+        try:
+            data.update(step(bench))
+        except Exception as exc:  # a broken step must not hide the others
+            data["errors"].append(f"{name}: {exc}".splitlines()[0])
+            print(f"\033[31mbench step '{name}' broke:\033[0m {exc}", file=sys.stderr)
+            traceback.print_exc()
+        meta["step_seconds"][name] = round(time.monotonic() - step_started, 1)
+        say(f"{name}: {meta['step_seconds'][name]} s")
+    meta.update(loadavg_end=round(os.getloadavg()[0], 2), total_s=round(time.time() - started, 1))
+    data.update(meta=meta, targets=report.targets(data))
 
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    (bench.results / "bench.json").write_text(json.dumps(data, indent=2, ensure_ascii=False))
+    print(f"\n{report.console_table(data)}\n\nresults/bench.json ({meta['total_s']:.0f} s)")
+    if data["errors"]:
+        print("\033[31mbench: broken steps:\033[0m\n  " + "\n  ".join(data["errors"]))
+        return 1
+    return 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--model", type=Path, required=True, help="trained model to measure")
     parser.add_argument("--config", type=Path, default=ROOT / "config.yml")
     args = parser.parse_args(argv)
     if not args.model.is_file():
         print(f"no model at {args.model}; run `make train`", file=sys.stderr)
         return 2
-    return Bench(args.model.resolve(), args.config.resolve()).run()
+    return run(Bench(args.model.resolve(), args.config.resolve()))

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make test: validate, unit tests, train, held-out NLU test, test stories, end-to-end tests.
+# make test: lint, validate, unit tests, train, held-out NLU test, test stories, end-to-end tests.
 source "$(dirname "$0")/common.sh"
 
 mkdir -p results
@@ -7,25 +7,28 @@ pipeline="$(spacy_pipeline_name)"
 say "spaCy pipeline under test: $pipeline"
 [[ "$pipeline" == nl_core_news_sm ]] || say "!! Testing with the OFFLINE stand-in pipeline '$pipeline'; tests that need nl_core_news_sm are skipped !!"
 
-say "1/6 rasa data validate"
+say "1/7 lint (ruff check, ruff format --check)"
+make --no-print-directory lint
+
+say "2/7 rasa data validate"
 rasa data validate >results/validate.log 2>&1 \
   || { tail -30 results/validate.log; die "rasa data validate failed (results/validate.log)"; }
 grep -E "UserWarning: " results/validate.log | sed 's/.*UserWarning: /  warning: /' | sort -u || true
 
-say "2/6 unit tests"
-"$PY" -m pytest tests/unit -q --disable-warnings
+say "3/7 unit tests"
+make --no-print-directory test-unit
 
-say "3/6 train"
+say "4/7 train"
 make --no-print-directory model
 model="$(latest_model)"
 
-say "4/6 held-out NLU test (tests/nlu -> results/nlu)"
+say "5/7 held-out NLU test (tests/nlu -> results/nlu)"
 rm -rf results/nlu
 rasa test nlu --nlu tests/nlu --out results/nlu >results/nlu-test.log 2>&1 \
   || { tail -30 results/nlu-test.log; die "rasa test nlu failed (results/nlu-test.log)"; }
 "$PY" scripts/check_nlu_results.py results/nlu
 
-say "5/6 test stories (tests/stories, --e2e --fail-on-prediction-errors)"
+say "6/7 test stories (tests/stories, --e2e --fail-on-prediction-errors)"
 rm -rf results/core
 stories=$(cat tests/stories/test_*.yml | grep -c -- '- story:')
 if ! rasa test core --stories tests/stories --e2e --fail-on-prediction-errors \
@@ -37,7 +40,7 @@ correct=$(grep -oE "Correct: +[0-9]+ / [0-9]+" results/core-test.log | head -1 |
 say "stories correct: $correct (expected $stories / $stories)"
 [[ "$correct" == "$stories / $stories" ]] || die "Rasa evaluated ${correct:-no} stories instead of all $stories"
 
-say "6/6 end-to-end tests over HTTP (REST, socket.io; SQLite, PostgreSQL and Redis stores)"
+say "7/7 end-to-end tests over HTTP (REST, socket.io; SQLite, PostgreSQL and Redis stores)"
 ensure_apt_packages redis-server:redis-server postgresql:/usr/lib/postgresql/15/bin/initdb
 "$PY" -m pytest tests/e2e -q --disable-warnings
 

@@ -1,16 +1,24 @@
 """Custom Rasa NLU components for VRT Assistent.
 
-Referenced from config.yml by module path, e.g. `vrt_nlu.DutchSpacyNLP`.
+Referenced from config.yml by module path, e.g. `vrt_nlu.DutchSpacyNLP`. The components are
+imported on first use, so that the action server can use vrt_nlu.text without loading
+Rasa's NLU stack.
 """
-from vrt_nlu.dutch_spacy import DutchSpacyNLP, SpacyPipelineRecord
-from vrt_nlu.emergency import EmergencyKeywordClassifier
-from vrt_nlu.faq_gate import FaqConfidenceGate
-from vrt_nlu.faq_payload import FaqPayloadHandler
 
-__all__ = [
-    "DutchSpacyNLP",
-    "SpacyPipelineRecord",
-    "EmergencyKeywordClassifier",
-    "FaqConfidenceGate",
-    "FaqPayloadHandler",
-]
+import importlib
+
+_MODULES = {
+    "DutchSpacyNLP": "vrt_nlu.dutch_spacy",
+    "SpacyPipelineRecord": "vrt_nlu.dutch_spacy",
+    "EmergencyKeywordClassifier": "vrt_nlu.emergency",
+    "FaqConfidenceGate": "vrt_nlu.faq_gate",
+    "FaqPayloadHandler": "vrt_nlu.faq_payload",
+}
+
+__all__ = list(_MODULES)
+
+
+def __getattr__(name: str):
+    if name not in _MODULES:
+        raise AttributeError(f"module 'vrt_nlu' has no attribute {name!r}")
+    return getattr(importlib.import_module(_MODULES[name]), name)

@@ -16,8 +16,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from vrt_nlu.base import ConfiguredComponent
-
-from vrt_nlu.text import fold
+from vrt_nlu.text import normalise
 
 logger = logging.getLogger(__name__)
 
@@ -39,12 +38,12 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
 
 
     def match(self, text: Optional[Text]) -> Optional[Text]:
-        """The first pattern that matches the folded text, or None."""
+        """The first pattern that matches the normalised text, or None."""
         if not text:
             return None
-        folded = fold(text)
+        normalised = normalise(text)
         for pattern in self.patterns:
-            if pattern.search(folded):
+            if pattern.search(normalised):
                 return pattern.pattern
         return None
 

@@ -11,15 +11,18 @@ import logging
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.constants import (
+    RESPONSE_SELECTOR_DEFAULT_INTENT,
+    RESPONSE_SELECTOR_PREDICTION_KEY,
+    RESPONSE_SELECTOR_PROPERTY_NAME,
+)
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY
 from rasa.shared.nlu.training_data.message import Message
 
 from vrt_nlu.base import ConfiguredComponent
 
 logger = logging.getLogger(__name__)
-
-RESPONSE_SELECTOR_KEY = "response_selector"
 
 
 @DefaultV1Recipe.register(
@@ -38,10 +41,10 @@ class FaqConfidenceGate(ConfiguredComponent):
 
     @staticmethod
     def selector_confidence(message: Message, retrieval_intent: Text) -> Optional[float]:
-        selector = message.get(RESPONSE_SELECTOR_KEY) or {}
-        prediction = selector.get(retrieval_intent) or selector.get("default") or {}
-        response = prediction.get("response") or {}
-        return response.get("confidence")
+        selector = message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {}
+        prediction = selector.get(retrieval_intent) or selector.get(RESPONSE_SELECTOR_DEFAULT_INTENT) or {}
+        response = prediction.get(RESPONSE_SELECTOR_PREDICTION_KEY) or {}
+        return response.get(PREDICTED_CONFIDENCE_KEY)
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

@@ -12,7 +12,21 @@ from typing import List, Set, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.nlu.constants import (
+    RESPONSE_SELECTOR_PREDICTION_KEY,
+    RESPONSE_SELECTOR_PROPERTY_NAME,
+    RESPONSE_SELECTOR_RANKING_KEY,
+    RESPONSE_SELECTOR_RESPONSES_KEY,
+    RESPONSE_SELECTOR_RETRIEVAL_INTENTS,
+    RESPONSE_SELECTOR_UTTER_ACTION_KEY,
+)
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_RANKING_KEY,
+    INTENT_RESPONSE_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -50,13 +64,16 @@ class FaqPayloadHandler(JsonStateComponent):
             message.set(INTENT, intent, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [intent], add_to_output=True)
             prediction = {
-                "responses": None,
-                "confidence": 1.0,
-                "intent_response_key": key,
-                "utter_action": f"utter_{key}",
+                RESPONSE_SELECTOR_RESPONSES_KEY: None,
+                PREDICTED_CONFIDENCE_KEY: 1.0,
+                INTENT_RESPONSE_KEY: key,
+                RESPONSE_SELECTOR_UTTER_ACTION_KEY: f"utter_{key}",
             }
-            selector = dict(message.get("response_selector") or {})
-            selector[match["intent"]] = {"response": prediction, "ranking": [{**prediction, "id": None}]}
-            selector.setdefault("all_retrieval_intents", [match["intent"]])
-            message.set("response_selector", selector, add_to_output=True)
+            selector = dict(message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {})
+            selector[match["intent"]] = {
+                RESPONSE_SELECTOR_PREDICTION_KEY: prediction,
+                RESPONSE_SELECTOR_RANKING_KEY: [{**prediction, "id": None}],
+            }
+            selector.setdefault(RESPONSE_SELECTOR_RETRIEVAL_INTENTS, [match["intent"]])
+            message.set(RESPONSE_SELECTOR_PROPERTY_NAME, selector, add_to_output=True)
         return messages

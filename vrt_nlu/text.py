@@ -1,8 +1,15 @@
-"""Text normalisation shared by the keyword components."""
+"""Text normalisation for matching residents' words (emergency net, policy-plan themes)."""
+
+import re
 import unicodedata
 
 
-def fold(text: str) -> str:
-    """Lower case without diacritics: 'Gaslucht in ÉÉN huis' -> 'gaslucht in een huis'."""
+def normalise(text: str) -> str:
+    """Lower case, no diacritics or punctuation, single spaces.
+
+    "Continuïteit,  RISICO'S!" -> "continuiteit risicos"
+    """
     decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    text = text.replace("'", "").replace("’", "")
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s-]", " ", text)).strip()

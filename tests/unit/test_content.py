@@ -4,27 +4,17 @@ docs/sources/ is the project's copy of the content sources (VRT's page text and 
 supplementary facts), so these checks also run in a clone without ../shared.
 """
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 import pytest
 import yaml
 
+from tests.nlu_examples import nlu_examples
+
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = " ".join(p.read_text() for p in (ROOT / "docs" / "sources").iterdir())
 UNCERTAIN_FACTS = ["088 256 7800", "Nijverheidstraat", "info@vrtwente.nl"]
-
-
-def nlu_examples(folder: Path) -> dict:
-    examples = defaultdict(list)
-    for path in sorted(folder.glob("*.yml")):
-        for block in yaml.safe_load(path.read_text()).get("nlu", []):
-            if "intent" in block:
-                for line in block["examples"].splitlines():
-                    text = line.strip()[2:].strip()
-                    if text:
-                        examples[block["intent"]].append(re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", text))
-    return examples
 
 
 TRAIN = nlu_examples(ROOT / "data" / "nlu")

@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.knowledge import DEFAULT_PATH, KnowledgeFileError, load_policy_plan, normalise
+from actions.knowledge import DEFAULT_PATH, KnowledgeFileError, load_policy_plan
+from vrt_nlu.text import normalise
 
 EXPECTED_THEMES = {
     "koers", "risicos", "netwerk", "crisisdefinitie", "veiligheid",

@@ -5,6 +5,7 @@ import pytest
 import yaml
 from rasa.shared.nlu.training_data.message import Message
 
+from tests.nlu_examples import nlu_examples
 from vrt_nlu.emergency import EmergencyKeywordClassifier
 from vrt_nlu.faq_gate import FaqConfidenceGate
 from vrt_nlu.spacy_pipeline import OFFICIAL_PIPELINE, OFFLINE_PIPELINE, official_available, resolve_pipeline
@@ -19,8 +20,8 @@ def component_config(name: str) -> dict:
 
 @pytest.fixture(scope="module")
 def emergency() -> EmergencyKeywordClassifier:
-    config = {**EmergencyKeywordClassifier.get_default_config(), **component_config("vrt_nlu.EmergencyKeywordClassifier")}
-    return EmergencyKeywordClassifier(config)
+    config = component_config("vrt_nlu.EmergencyKeywordClassifier")
+    return EmergencyKeywordClassifier({**EmergencyKeywordClassifier.get_default_config(), **config})
 
 
 @pytest.mark.parametrize(
@@ -103,7 +104,8 @@ def faq_message(selector_confidence: float, intent: str = "faq") -> Message:
 
 @pytest.fixture
 def gate() -> FaqConfidenceGate:
-    return FaqConfidenceGate({**FaqConfidenceGate.get_default_config(), **component_config("vrt_nlu.FaqConfidenceGate")})
+    config = component_config("vrt_nlu.FaqConfidenceGate")
+    return FaqConfidenceGate({**FaqConfidenceGate.get_default_config(), **config})
 
 
 def test_gate_sends_unsure_faq_answer_to_fallback(gate):
@@ -134,7 +136,11 @@ def test_offline_pipeline_lemmatises_dutch(monkeypatch):
     assert lemmas == ["brandweerkazerne", "vrijwilliger"]
 
 
-@pytest.mark.skipif(not official_available(), reason="nl_core_news_sm is not installed (official download unreachable); the offline pipeline is tested instead")
+@pytest.mark.skipif(
+    not official_available(),
+    reason="nl_core_news_sm is not installed (official download unreachable); "
+    "the offline pipeline is tested instead",
+)
 def test_official_pipeline_tags_lemmatises_and_gives_tensor_vectors(monkeypatch):
     monkeypatch.delenv("VRT_SPACY_PIPELINE", raising=False)
     resolved = resolve_pipeline()
@@ -168,15 +174,10 @@ def test_faq_payload_ignores_unknown_topics_and_ordinary_text(text):
 
 
 def all_examples():
-    import re
-
     for folder in ("data/nlu", "tests/nlu"):
-        for path in sorted((ROOT / folder).glob("*.yml")):
-            for block in yaml.safe_load(path.read_text())["nlu"]:
-                for line in block.get("examples", "").splitlines():
-                    text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line.strip()[2:])
-                    if text:
-                        yield block["intent"], text
+        for intent, texts in nlu_examples(ROOT / folder).items():
+            for text in texts:
+                yield intent, text
 
 
 def test_keyword_net_alone_catches_most_emergency_examples(emergency):
