@@ -37,8 +37,9 @@ def current_model() -> Path:
     return models[-1]
 
 
-def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 240) -> None:
-    # Short interval: the benchmark's ready time includes this wait.
+def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 600) -> None:
+    # Generous timeout: loading a model takes minutes on a busy machine. Short interval: the
+    # benchmark's ready time includes this wait.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
