@@ -36,7 +36,8 @@ stop() {
   kill -TERM "$supervisor_pid" 2>/dev/null || true
   wait "$supervisor_pid" 2>/dev/null || true
 }
-trap stop INT TERM EXIT
+trap 'stop; exit 130' INT TERM
+trap stop EXIT
 
 supervisorctl() { "$VENV/bin/supervisorctl" -c scripts/supervisord.conf "$@"; }
 start=$SECONDS
