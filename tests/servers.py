@@ -140,8 +140,12 @@ class BotServers:
         return time.monotonic() - started
 
     def start(self) -> "BotServers":
-        self.start_actions()
-        self.start_rasa()
+        try:
+            self.start_actions()
+            self.start_rasa()
+        except BaseException:
+            self.stop()  # no servers left behind when one does not come up
+            raise
         return self
 
     def kill_actions(self) -> None:
