@@ -60,6 +60,8 @@ class NeverSilentHandler:
             # The store logged what failed; this turn is neither answered nor stored.
             await self.send(output, message.sender_id, STORE_UNAVAILABLE_RESPONSE)
             return
+        except Exception:  # noqa: BLE001 - logged here without the message; the resident gets a reply
+            logger.exception("Handling a message failed.")
         if output.sent == 0:
             logger.error(
                 "The bot sent nothing in this turn (see the error above, usually the action "
