@@ -47,7 +47,7 @@ until curl -fsS -o /dev/null "http://localhost:$RASA_PORT/webhooks/rest/" 2>/dev
     supervisorctl status || true
     die "a part of the bot keeps stopping right after its start; see its output above"
   fi
-  (( SECONDS - start < 300 )) || die "the Rasa server did not come up in 300 s"
+  (( SECONDS - start < 600 )) || die "the Rasa server did not come up in 600 s"
   sleep 1
 done
 say "VRT Assistent is ready ($((SECONDS - start)) s). A part that stops is started again. Talk to it:"

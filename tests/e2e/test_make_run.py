@@ -50,7 +50,7 @@ def test_make_run_restarts_crashed_parts_and_stops_on_ctrl_c(tmp_path, figures):
         return response.json()
 
     try:
-        wait_for(f"{rasa}/webhooks/rest/", run, log, timeout=400)
+        wait_for(f"{rasa}/webhooks/rest/", run, log, timeout=700)
 
         # Exposure: loopback only; the HTTP API wants the token; the widget lists no folders.
         for port in ports.values():
@@ -76,7 +76,7 @@ def test_make_run_restarts_crashed_parts_and_stops_on_ctrl_c(tmp_path, figures):
         # The Rasa server crashes: it is started again, and the conversation is still there.
         os.kill(supervisor.supervisor.getProcessInfo("rasa")["pid"], signal.SIGKILL)
         crashed = time.monotonic()
-        wait_until_true(lambda: requests.get(f"{rasa}/webhooks/rest/", timeout=5).ok, 400)
+        wait_until_true(lambda: requests.get(f"{rasa}/webhooks/rest/", timeout=5).ok, 600)
         figures(f"make run: Rasa server killed, answering again after {time.monotonic() - crashed:.1f} s")
         assert THEME_DETAILS in texts(say(user, "vertel meer"))
         assert "exited: rasa (terminated by SIGKILL" in log.read_text()
