@@ -172,11 +172,7 @@ class BotServers:
         self.action_process = None
 
     def __enter__(self) -> "BotServers":
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
+        return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
