@@ -29,6 +29,9 @@ if [[ -z "${VRT_ENDPOINTS:-}" ]]; then
 fi
 export VRT_ENDPOINTS
 export VRT_TRACKER_DB="${VRT_TRACKER_DB:-$ROOT/var/tracker.db}"
+# Interface of the Rasa server and the widget page in `make run`: loopback unless set, e.g.
+# VRT_BIND=0.0.0.0 behind a firewall or reverse proxy. The action server: VRT_ACTION_BIND.
+export VRT_BIND="${VRT_BIND:-127.0.0.1}"
 # Origins allowed to call the Rasa server from a browser (space separated).
 export VRT_CORS_ORIGINS="${VRT_CORS_ORIGINS:-http://localhost:${WEB_PORT} http://127.0.0.1:${WEB_PORT}}"
 

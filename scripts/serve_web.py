@@ -1,6 +1,6 @@
 """Serves the widget demo page (web/) for `make run` and the browser tests.
 
-A plain static file server, plus:
+A plain static file server without directory listings, plus:
   * /vrt-config.js, generated: tells the demo page where the Rasa server is
     (--server-url, default http://localhost:$RASA_PORT);
   * security headers as the VRT website would send them, among them a
@@ -54,6 +54,10 @@ class WidgetHandler(SimpleHTTPRequestHandler):
         self.send_header("Referrer-Policy", "strict-origin-when-cross-origin")
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()
+
+    def list_directory(self, path):  # no listings: a folder without index.html is "not found"
+        self.send_error(404, "File not found")
+        return None
 
     def do_GET(self) -> None:
         if urlsplit(self.path).path == "/vrt-config.js":

@@ -10,4 +10,4 @@ rasa run actions --port "$ACTION_PORT" >var/actions-shell.log 2>&1 &
 actions_pid=$!
 trap 'kill $actions_pid 2>/dev/null || true' EXIT
 wait_for_http "http://localhost:$ACTION_PORT/health" 60 || die "action server did not start; see var/actions-shell.log"
-rasa shell --endpoints "$VRT_ENDPOINTS"
+rasa shell --endpoints "$VRT_ENDPOINTS" --interface "$VRT_BIND"

@@ -40,9 +40,13 @@ correct=$(grep -oE "Correct: +[0-9]+ / [0-9]+" results/core-test.log | head -1 |
 say "stories correct: $correct (expected $stories / $stories)"
 [[ "$correct" == "$stories / $stories" ]] || die "Rasa evaluated ${correct:-no} stories instead of all $stories"
 
-say "7/7 end-to-end tests over HTTP (REST, socket.io; SQLite, PostgreSQL and Redis stores)"
+say "7/7 end-to-end tests over HTTP (make run, faults, exposure; REST, socket.io; SQLite, PostgreSQL and Redis stores)"
 ensure_apt_packages redis-server:redis-server postgresql:/usr/lib/postgresql/15/bin/initdb
 "$PY" -m pytest tests/e2e -q --disable-warnings
+if [[ -s results/fault-figures.txt ]]; then
+  say "Faults survived, measured (results/fault-figures.txt):"
+  sed 's/^/  /' results/fault-figures.txt >&2
+fi
 
 if [[ -x scripts/test_browser.sh ]]; then
   say "browser tests (widget)"

@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import struct
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Set
 
 import requests
 
@@ -27,6 +28,17 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def listening_addresses(port: int) -> Set[str]:
+    """IPv4 addresses with a socket listening on `port` (from /proc/net/tcp)."""
+    addresses = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        host, local_port = fields[1].split(":")
+        if fields[3] == "0A" and int(local_port, 16) == port:  # 0A: LISTEN
+            addresses.add(socket.inet_ntoa(struct.pack("<I", int(host, 16))))
+    return addresses
 
 
 def current_model() -> Path:
@@ -128,9 +140,23 @@ class BotServers:
         return time.monotonic() - started
 
     def start(self) -> "BotServers":
-        self.start_actions()
-        self.start_rasa()
+        try:
+            self.start_actions()
+            self.start_rasa()
+        except BaseException:
+            self.stop()  # no servers left behind when one does not come up
+            raise
         return self
+
+    def kill_actions(self) -> None:
+        """Ends the action server as a crash does (SIGKILL); start_actions() brings it back."""
+        os.killpg(self.action_process.pid, signal.SIGKILL)
+        self.action_process.wait()
+        self.action_process = None
+
+    def log(self, name: str) -> str:
+        """What a server printed so far: name is "rasa" or "actions"."""
+        return (self.workdir / f"{name}.log").read_text()
 
     def stop_rasa(self) -> None:
         stop_process(self.rasa_process)
@@ -146,11 +172,7 @@ class BotServers:
         self.action_process = None
 
     def __enter__(self) -> "BotServers":
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
+        return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
