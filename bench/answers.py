@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import json
 import sys
 import time
@@ -25,7 +26,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
-from bench.procs import RASA, ROOT, Server, base_env, free_port
+from tests.servers import ROOT, BotServers
 
 HELDOUT_DIR = ROOT / "tests" / "nlu"
 OUT_OF_SCOPE_INTENT = "buiten_bereik"
@@ -75,6 +76,11 @@ def base_intent(label: str) -> str:
 
 
 async def _run_turns(model: Path, action_url: str, examples: List[Tuple[str, str]]) -> List[dict]:
+    import logging
+
+    # Rasa's processor logs every turn at debug level; the figures are what matters here.
+    for name in ("rasa", "rasa_sdk", "tensorflow", "absl"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     from rasa.core.agent import Agent
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
     from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
@@ -110,15 +116,12 @@ async def _run_turns(model: Path, action_url: str, examples: List[Tuple[str, str
 
 def run_examples(model: Path, examples: List[Tuple[str, str]], log_dir: Path) -> List[dict]:
     """Starts the real action server, loads the model once and answers every example."""
-    port = free_port()
-    actions = Server("action server", [RASA, "run", "actions", "--actions", "actions", "--port", str(port)],
-                     f"http://127.0.0.1:{port}/health", log_dir / "answers-actions.log", base_env())
-    actions.start()
+    bot = BotServers(workdir=log_dir / "answers-servers", model=model)
     try:
-        actions.wait_http()
-        return asyncio.run(_run_turns(model, f"http://127.0.0.1:{port}/webhook", examples))
+        bot.start_actions()
+        return asyncio.run(_run_turns(model, f"http://127.0.0.1:{bot.action_port}/webhook", examples))
     finally:
-        actions.stop()
+        bot.stop()
 
 
 def judge(row: dict) -> dict:
@@ -194,6 +197,11 @@ def evaluate(model: Path, log_dir: Path, folder: Path = HELDOUT_DIR) -> Dict[str
     return result
 
 
+def bench_step(bench: Any) -> Dict[str, Any]:
+    """The `answers` step of `make bench` (bench/run.py): figures under `answers`."""
+    return {"answers": evaluate(bench.model, bench.logs)}
+
+
 def gate_failures(result: Dict[str, Any]) -> List[str]:
     failures = []
     if not result["heldout_examples"] or not result["emergency_examples"] or not result["out_of_scope_examples"]:
@@ -216,6 +224,7 @@ def summary(result: Dict[str, Any]) -> str:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     parser = argparse.ArgumentParser(prog="python -m bench.answers", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, required=True)
