@@ -81,6 +81,9 @@ async def _run_turns(model: Path, action_url: str, examples: List[Tuple[str, str
     # Rasa's processor logs every turn at debug level; the figures are what matters here.
     for name in ("rasa", "rasa_sdk", "tensorflow", "absl"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
     from rasa.core.agent import Agent
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
     from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
