@@ -122,7 +122,8 @@ def _read_mapping(path: Path) -> Dict[str, Any]:
 
 def _require_topic(value: Any, where: str, path: Path, topics: Set[str]) -> str:
     if not isinstance(value, str) or value not in topics:
-        raise KnowledgeFileError(path, where, f"must be an FAQ topic of domain.yml (utter_faq/<topic>), not {value!r}")
+        problem = f"must be an FAQ topic of domain.yml (utter_faq/<topic>), not {value!r}"
+        raise KnowledgeFileError(path, where, problem)
     return value
 
 
@@ -155,7 +156,9 @@ def load_policy_plan(path: Optional[Path] = None, topics: Optional[Set[str]] = N
     return PolicyPlan(document=document, themes=themes)
 
 
-def load_follow_ups(path: Path = FOLLOW_UPS_PATH, topics: Optional[Set[str]] = None) -> Dict[str, Tuple[str, ...]]:
+def load_follow_ups(
+    path: Path = FOLLOW_UPS_PATH, topics: Optional[Set[str]] = None
+) -> Dict[str, Tuple[str, ...]]:
     """FAQ topic -> the FAQ topics "vertel meer" offers after it; every topic has an entry."""
     topics = faq_topics() if topics is None else topics
     raw = _read_mapping(path).get("vervolg")
@@ -167,7 +170,9 @@ def load_follow_ups(path: Path = FOLLOW_UPS_PATH, topics: Optional[Set[str]] = N
         if not isinstance(related, list):
             raise KnowledgeFileError(path, f"vervolg.{topic}", "must be a list of FAQ topics (may be empty)")
         follow_ups[topic] = tuple(
-            _require_topic(item, f"vervolg.{topic}[{index}]", path, topics) for index, item in enumerate(related))
+            _require_topic(item, f"vervolg.{topic}[{index}]", path, topics)
+            for index, item in enumerate(related)
+        )
     missing = sorted(topics - set(follow_ups))
     if missing:
         raise KnowledgeFileError(path, f"vervolg.{missing[0]}", "is missing: every FAQ topic needs an entry")

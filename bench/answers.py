@@ -11,12 +11,13 @@ among them (after the 112 line, if the emergency net put one first).
 
 `--gate` is the `make test` gate (scripts/test.sh): it fails below GATE_* figures.
 """
+
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import json
+import os
 import sys
 import time
 import uuid
@@ -99,21 +100,25 @@ async def _run_turns(model: Path, action_url: str, examples: List[Tuple[str, str
         last_user = max(i for i, e in enumerate(events) if isinstance(e, UserUttered))
         parse = events[last_user].parse_data
         answers, actions = [], []
-        for event in events[last_user + 1:]:
+        for event in events[last_user + 1 :]:
             if isinstance(event, BotUttered):
                 answers.append((event.metadata or {}).get("utter_action") or "?")
             elif isinstance(event, ActionExecuted) and event.action_name != "action_listen":
                 actions.append(event.action_name)
         selector = (parse.get("response_selector") or {}).get("faq", {}).get("response", {})
         net = parse.get("emergency_net") or {}
-        rows.append({
-            "label": label, "text": text,
-            "intent": (parse.get("intent") or {}).get("name"),
-            "faq_answer": selector.get("utter_action"),
-            "model_intent": net.get("model_intent", (parse.get("intent") or {}).get("name")),
-            "net": net.get("level"),
-            "answers": answers, "actions": actions,
-        })
+        rows.append(
+            {
+                "label": label,
+                "text": text,
+                "intent": (parse.get("intent") or {}).get("name"),
+                "faq_answer": selector.get("utter_action"),
+                "model_intent": net.get("model_intent", (parse.get("intent") or {}).get("name")),
+                "net": net.get("level"),
+                "answers": answers,
+                "actions": actions,
+            }
+        )
     return rows
 
 
@@ -149,8 +154,11 @@ def _f1_macro(pairs: List[Tuple[str, str]]) -> float:
     from sklearn.metrics import f1_score
 
     labels = sorted({gold for gold, _ in pairs})
-    return float(f1_score([g for g, _ in pairs], [p for _, p in pairs], labels=labels,
-                          average="macro", zero_division=0))
+    return float(
+        f1_score(
+            [g for g, _ in pairs], [p for _, p in pairs], labels=labels, average="macro", zero_division=0
+        )
+    )
 
 
 def figures(rows: List[dict]) -> Dict[str, Any]:
@@ -166,25 +174,30 @@ def figures(rows: List[dict]) -> Dict[str, Any]:
     result = {
         "heldout_examples": len(in_scope),
         "answer_accuracy": share([r for r in in_scope if r["correct"]], in_scope),
-        "faq_answer_accuracy": share([r for r in in_scope if r["correct"] and r["label"].startswith("faq/")],
-                                     [r for r in in_scope if r["label"].startswith("faq/")]),
+        "faq_answer_accuracy": share(
+            [r for r in in_scope if r["correct"] and r["label"].startswith("faq/")],
+            [r for r in in_scope if r["label"].startswith("faq/")],
+        ),
         "intent_accuracy": share([1 for g, p in intent_pairs if g == p], intent_pairs),
         "intent_macro_f1": round(_f1_macro(intent_pairs), 3) if intent_pairs else None,
         "emergency_examples": len(emergencies),
-        "emergency_recall_model": share([r for r in emergencies if r["model_intent"] == EMERGENCY_INTENT],
-                                        emergencies),
+        "emergency_recall_model": share(
+            [r for r in emergencies if r["model_intent"] == EMERGENCY_INTENT], emergencies
+        ),
         "emergency_recall_net": share([r for r in emergencies if r["correct"]], emergencies),
         "emergency_112_first": share([r for r in emergencies if r["112_first"]], emergencies),
         "only_emergency_rate": share([r for r in ordinary if r["only_emergency"]], ordinary),
         "112_line_before_answer": len([r for r in ordinary if r["answers"][:1] == [EMERGENCY_FIRST_LINE]]),
         "out_of_scope_examples": len(out_of_scope),
         "out_of_scope_wrong_rate": share(wrong_oos, out_of_scope),
-        "out_of_scope_wrong_kinds": dict(Counter(
-            (r["answers"] or ["(nothing)"])[-1] for r in wrong_oos).most_common()),
+        "out_of_scope_wrong_kinds": dict(
+            Counter((r["answers"] or ["(nothing)"])[-1] for r in wrong_oos).most_common()
+        ),
     }
     result["errors"] = [
         {k: r[k] for k in ("label", "text", "answers", "intent", "model_intent", "net")}
-        for r in rows if not r["correct"] or (r["label"] != EMERGENCY_INTENT and r["only_emergency"])
+        for r in rows
+        if not r["correct"] or (r["label"] != EMERGENCY_INTENT and r["only_emergency"])
     ]
     return result
 
@@ -207,29 +220,48 @@ def bench_step(bench: Any) -> Dict[str, Any]:
 
 def gate_failures(result: Dict[str, Any]) -> List[str]:
     failures = []
-    if not result["heldout_examples"] or not result["emergency_examples"] or not result["out_of_scope_examples"]:
+    if (
+        not result["heldout_examples"]
+        or not result["emergency_examples"]
+        or not result["out_of_scope_examples"]
+    ):
         failures.append("the held-out set lacks in-scope, emergency or out-of-scope examples")
     if (result["answer_accuracy"] or 0) < GATE_ANSWER_ACCURACY:
         failures.append(f"answer accuracy {result['answer_accuracy']} < {GATE_ANSWER_ACCURACY}")
     if (result["emergency_recall_net"] or 0) < GATE_EMERGENCY_RECALL:
         failures.append(f"emergency recall {result['emergency_recall_net']} < {GATE_EMERGENCY_RECALL}")
     if (result["out_of_scope_wrong_rate"] or 0) > GATE_OUT_OF_SCOPE_WRONG:
-        failures.append(f"wrong answers on out-of-scope questions {result['out_of_scope_wrong_rate']} "
-                        f"> {GATE_OUT_OF_SCOPE_WRONG}")
+        failures.append(
+            f"wrong answers on out-of-scope questions {result['out_of_scope_wrong_rate']} "
+            f"> {GATE_OUT_OF_SCOPE_WRONG}"
+        )
     return failures
 
 
 def summary(result: Dict[str, Any]) -> str:
-    keys = ("heldout_examples", "answer_accuracy", "faq_answer_accuracy", "intent_accuracy",
-            "intent_macro_f1", "emergency_recall_model", "emergency_recall_net", "only_emergency_rate",
-            "112_line_before_answer", "out_of_scope_examples", "out_of_scope_wrong_rate")
+    keys = (
+        "heldout_examples",
+        "answer_accuracy",
+        "faq_answer_accuracy",
+        "intent_accuracy",
+        "intent_macro_f1",
+        "emergency_recall_model",
+        "emergency_recall_net",
+        "only_emergency_rate",
+        "112_line_before_answer",
+        "out_of_scope_examples",
+        "out_of_scope_wrong_rate",
+    )
     return "\n".join(f"  {k}: {result[k]}" for k in keys)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    parser = argparse.ArgumentParser(prog="python -m bench.answers", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.answers",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--model", type=Path, required=True)
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "answers.json")
     parser.add_argument("--gate", action="store_true", help="exit 1 below the make test bar")

@@ -8,8 +8,9 @@ are part of the model's fingerprint):
   classifier said, so the rule answers "bel 112" first even at low NLU confidence.
 - `unsure_patterns` are words that also occur in ordinary questions ("hoe voorkom ik
   brand?"), and `patterns` matches in a message with words of an ordinary question
-  (`ordinary_question`: "vorig jaar", "oefenen"). When only these match and the model understood the message as one of
-  `answer_after_112`, the intent stays and the entity `noodsignaal` is added: the rules
+  (`ordinary_question`: "vorig jaar", "oefenen"). When only these match and the model
+  understood the message as one of `answer_after_112`, the intent stays and the entity
+  `noodsignaal` is added: the rules
   then put the 112 line first and the answer after it. Otherwise the intent becomes
   `noodgeval`, as for a sure match: a false alarm is safer than a missed emergency.
 
@@ -27,7 +28,6 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from vrt_nlu.base import ConfiguredComponent
-
 from vrt_nlu.text import normalise
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,8 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
             raise ValueError("EmergencyKeywordClassifier needs at least one pattern.")
         self.patterns = [re.compile(p) for p in config["patterns"]]
         self.unsure_patterns = [re.compile(p) for p in config["unsure_patterns"]]
-        self.ordinary_question = re.compile(config["ordinary_question"]) if config["ordinary_question"] else None
+        ordinary = config["ordinary_question"]
+        self.ordinary_question = re.compile(ordinary) if ordinary else None
         self.answer_after_112 = set(config["answer_after_112"])
         self.entity = config["entity"]
 

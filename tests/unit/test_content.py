@@ -31,7 +31,9 @@ def response_texts():
             yield name, variant["text"]
 
 
-FAQ_ANSWERS = {name: variants for name, variants in DOMAIN["responses"].items() if name.startswith("utter_faq/")}
+FAQ_ANSWERS = {
+    name: variants for name, variants in DOMAIN["responses"].items() if name.startswith("utter_faq/")
+}
 SOURCE_TABLE = (ROOT / "docs" / "sources" / "aanvullende-feiten.md").read_text()
 MAIN_PAGE_SOURCE = "vrtwente.nl, Wat doen wij?"
 
@@ -121,4 +123,4 @@ def test_demo_page_restates_no_facts():
     for page in (ROOT / "web").glob("*.html"):
         text = re.sub(r"<[^>]+>", " ", page.read_text())
         numbers = {n for n in re.findall(r"\b\d+\b", text) if n not in {"112"}}
-        assert not numbers, f"{page.name} states facts (numbers {sorted(numbers)}); the bot's answers hold them"
+        assert not numbers, f"{page.name} states facts (numbers {sorted(numbers)}); the answers hold them"

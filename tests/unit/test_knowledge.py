@@ -4,8 +4,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.knowledge import (DEFAULT_PATH, FOLLOW_UPS_PATH, KnowledgeFileError, faq_topics, load_follow_ups,
-                               load_policy_plan)
+from actions.knowledge import (
+    DEFAULT_PATH,
+    FOLLOW_UPS_PATH,
+    KnowledgeFileError,
+    faq_topics,
+    load_follow_ups,
+    load_policy_plan,
+)
 from vrt_nlu.text import normalise
 
 EXPECTED_THEMES = {
