@@ -1,4 +1,4 @@
-"""The policy-plan action: "wat staat er in het beleidsplan over X?" and follow-ups."""
+"""The policy-plan action: "wat staat er in het beleidsplan over X?"."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -12,10 +12,7 @@ from actions.knowledge import PolicyPlan, Theme, load_policy_plan
 # Loaded once at import: a broken file stops the action server at start-up.
 POLICY_PLAN = load_policy_plan()
 
-FOLLOW_UP_INTENT = "vertel_meer"
 THEME_ENTITY = "beleidsthema"
-LAST_THEME_SLOT = "vorig_beleidsthema"
-DETAILS_GIVEN_SLOT = "beleidsplan_details_gegeven"
 
 
 def theme_buttons(plan: PolicyPlan, exclude: Optional[str] = None) -> List[Dict[str, str]]:
@@ -44,13 +41,11 @@ class ActionBeleidsplan(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent == FOLLOW_UP_INTENT:
-            return self.follow_up(dispatcher, tracker)
-
         theme = self.requested_theme(tracker)
         if theme is not None:
-            return self.answer(dispatcher, theme)
+            # The theme's answer is the FAQ answer with the same facts, and its source.
+            dispatcher.utter_message(response=theme.response)
+            return [SlotSet(THEME_ENTITY, None)]
 
         asked_for_something = bool(
             list(tracker.get_latest_entity_values(THEME_ENTITY)) or tracker.get_slot(THEME_ENTITY)
@@ -60,30 +55,3 @@ class ActionBeleidsplan(Action):
             buttons=theme_buttons(self.plan),
         )
         return [SlotSet(THEME_ENTITY, None)]
-
-    def answer(self, dispatcher: CollectingDispatcher, theme: Theme) -> List[EventType]:
-        dispatcher.utter_message(response="utter_beleidsplan_thema", samenvatting=theme.samenvatting)
-        dispatcher.utter_message(response="utter_beleidsplan_bron", bron=theme.bron)
-        return [
-            SlotSet(THEME_ENTITY, None),
-            SlotSet(LAST_THEME_SLOT, theme.key),
-            SlotSet(DETAILS_GIVEN_SLOT, False),
-        ]
-
-    def follow_up(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
-        theme = self.plan.themes.get(tracker.get_slot(LAST_THEME_SLOT) or "")
-        if theme is None:
-            dispatcher.utter_message(
-                response="utter_beleidsplan_geen_vorig_thema", buttons=theme_buttons(self.plan)
-            )
-            return []
-        if tracker.get_slot(DETAILS_GIVEN_SLOT):
-            dispatcher.utter_message(
-                response="utter_beleidsplan_geen_details",
-                titel=theme.titel,
-                buttons=theme_buttons(self.plan, exclude=theme.key),
-            )
-            return []
-        dispatcher.utter_message(response="utter_beleidsplan_details", details=" ".join(theme.details))
-        dispatcher.utter_message(response="utter_beleidsplan_bron", bron=theme.bron)
-        return [SlotSet(DETAILS_GIVEN_SLOT, True)]

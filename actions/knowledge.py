@@ -1,7 +1,10 @@
-"""Loads and validates knowledge/beleidsplan.yml, the policy-plan knowledge file.
+"""Loads and validates the knowledge files: knowledge/beleidsplan.yml (policy-plan
+themes) and knowledge/vervolg.yml (what "vertel meer" adds after an FAQ answer).
 
-A broken file raises KnowledgeFileError, naming the file and the field, when the
-action server imports this package: serving wrong content is worse than not starting.
+Both refer to FAQ answers (`utter_faq/<topic>` in domain.yml) instead of holding text,
+so each fact is written once. A broken file, or a topic domain.yml does not answer,
+raises KnowledgeFileError, naming the file and the field, when the action server
+imports this package: serving wrong content is worse than not starting.
 """
 from __future__ import annotations
 
@@ -9,15 +12,25 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 import yaml
 
 from vrt_nlu.text import normalise
 
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "beleidsplan.yml"
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PATH = ROOT / "knowledge" / "beleidsplan.yml"
+FOLLOW_UPS_PATH = ROOT / "knowledge" / "vervolg.yml"
+DOMAIN_PATH = ROOT / "domain.yml"
+FAQ_RESPONSE_PREFIX = "utter_faq/"
 # Lets operators point the action server at another copy of the file.
 PATH_ENV = "VRT_BELEIDSPLAN_FILE"
+
+
+def faq_topics(domain_path: Path = DOMAIN_PATH) -> Set[str]:
+    """The FAQ topics domain.yml has an answer for (`utter_faq/<topic>`)."""
+    responses = (yaml.safe_load(domain_path.read_text(encoding="utf-8")) or {}).get("responses") or {}
+    return {name[len(FAQ_RESPONSE_PREFIX):] for name in responses if name.startswith(FAQ_RESPONSE_PREFIX)}
 
 
 class KnowledgeFileError(ValueError):
@@ -34,9 +47,12 @@ class Theme:
     key: str
     titel: str
     synoniemen: Tuple[str, ...]
-    samenvatting: str
-    details: Tuple[str, ...]
-    bron: str
+    # FAQ topic: the theme's answer is `utter_faq/<antwoord>`.
+    antwoord: str
+
+    @property
+    def response(self) -> str:
+        return f"{FAQ_RESPONSE_PREFIX}{self.antwoord}"
 
 
 @dataclass(frozen=True)
@@ -92,8 +108,7 @@ def _require_text_list(data: Dict[str, Any], key: str, where: str, path: Path) -
     return tuple(" ".join(item.split()) for item in value)
 
 
-def load_policy_plan(path: Optional[Path] = None) -> PolicyPlan:
-    path = Path(path or os.environ.get(PATH_ENV) or DEFAULT_PATH)
+def _read_mapping(path: Path) -> Dict[str, Any]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
@@ -102,12 +117,26 @@ def load_policy_plan(path: Optional[Path] = None) -> PolicyPlan:
         raise KnowledgeFileError(path, "(file)", f"is not valid YAML: {error}") from error
     if not isinstance(raw, dict):
         raise KnowledgeFileError(path, "(top level)", "must be a mapping")
+    return raw
+
+
+def _require_topic(value: Any, where: str, path: Path, topics: Set[str]) -> str:
+    if not isinstance(value, str) or value not in topics:
+        problem = f"must be an FAQ topic of domain.yml (utter_faq/<topic>), not {value!r}"
+        raise KnowledgeFileError(path, where, problem)
+    return value
+
+
+def load_policy_plan(path: Optional[Path] = None, topics: Optional[Set[str]] = None) -> PolicyPlan:
+    path = Path(path or os.environ.get(PATH_ENV) or DEFAULT_PATH)
+    topics = faq_topics() if topics is None else topics
+    raw = _read_mapping(path)
     document = _require_text(raw, "document", "(top level)", path)
     themes_raw = raw.get("themas")
     if not isinstance(themes_raw, dict) or not themes_raw:
         raise KnowledgeFileError(path, "themas", "must be a non-empty mapping of themes")
 
-    allowed = {"titel", "synoniemen", "samenvatting", "details", "bron"}
+    allowed = {"titel", "synoniemen", "antwoord"}
     themes: Dict[str, Theme] = {}
     for key, entry in themes_raw.items():
         where = f"themas.{key}"
@@ -122,8 +151,29 @@ def load_policy_plan(path: Optional[Path] = None) -> PolicyPlan:
             key=key,
             titel=_require_text(entry, "titel", where, path),
             synoniemen=_require_text_list(entry, "synoniemen", where, path),
-            samenvatting=_require_text(entry, "samenvatting", where, path),
-            details=_require_text_list(entry, "details", where, path),
-            bron=_require_text(entry, "bron", where, path),
+            antwoord=_require_topic(entry.get("antwoord"), f"{where}.antwoord", path, topics),
         )
     return PolicyPlan(document=document, themes=themes)
+
+
+def load_follow_ups(
+    path: Path = FOLLOW_UPS_PATH, topics: Optional[Set[str]] = None
+) -> Dict[str, Tuple[str, ...]]:
+    """FAQ topic -> the FAQ topics "vertel meer" offers after it; every topic has an entry."""
+    topics = faq_topics() if topics is None else topics
+    raw = _read_mapping(path).get("vervolg")
+    if not isinstance(raw, dict):
+        raise KnowledgeFileError(path, "vervolg", "must be a mapping of FAQ topics")
+    follow_ups: Dict[str, Tuple[str, ...]] = {}
+    for topic, related in raw.items():
+        _require_topic(topic, f"vervolg.{topic}", path, topics)
+        if not isinstance(related, list):
+            raise KnowledgeFileError(path, f"vervolg.{topic}", "must be a list of FAQ topics (may be empty)")
+        follow_ups[topic] = tuple(
+            _require_topic(item, f"vervolg.{topic}[{index}]", path, topics)
+            for index, item in enumerate(related)
+        )
+    missing = sorted(topics - set(follow_ups))
+    if missing:
+        raise KnowledgeFileError(path, f"vervolg.{missing[0]}", "is missing: every FAQ topic needs an entry")
+    return follow_ups

@@ -24,6 +24,18 @@ TARGETS: List[Tuple[str, str, str, Callable[[Any, Dict[str, Any]], bool]]] = [
         ),
     ),
     ("emergency recall", "emergency_recall", "1.0", lambda v, d: v == 1.0),
+    # Issue 13: answers over the whole pipeline, held-out and out-of-scope sets (bench/answers.py).
+    ("held-out answer accuracy", "answers.answer_accuracy", ">= 0.95", lambda v, d: v >= 0.95),
+    (
+        "5-fold CV macro-F1",
+        "cross_validation.pooled_test_folds.intent_macro_f1",
+        ">= 0.90",
+        lambda v, d: v >= 0.90,
+    ),
+    ("out-of-scope wrong answers", "answers.out_of_scope_wrong_rate", "<= 0.05", lambda v, d: v <= 0.05),
+    ("emergency recall, with net", "answers.emergency_recall_net", "1.0", lambda v, d: v == 1.0),
+    ("emergency recall, model alone", "answers.emergency_recall_model", ">= 0.97", lambda v, d: v >= 0.97),
+    ("only the 112 answer, no emergency", "answers.only_emergency_rate", "<= 0.02", lambda v, d: v <= 0.02),
     ("p95 latency, 1 user (ms)", "latency_ms.users_1.p95", "< 100", lambda v, d: v < 100),
     ("p95 latency, 10 users (ms)", "latency_ms.users_10.p95", "< 300", lambda v, d: v < 300),
     ("errors at 50 users", "latency_ms.users_50.errors", "0", lambda v, d: v == 0),

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
-from bench import load, nlu_eval, report
+from bench import answers, load, nlu_eval, report
 from tests.servers import RASA, ROOT, BotServers
 
 RESULTS = ROOT / "results"
@@ -244,6 +244,7 @@ def baseline(bench: Bench) -> Dict[str, Any]:
 STEPS: List[Tuple[str, Callable[..., Dict[str, Any]]]] = [
     ("train", train_cost),
     ("heldout", heldout),
+    ("answers", answers.bench_step),
     ("cv", cross_validation),
     ("load", load_and_memory),
     ("baseline", baseline),

@@ -1,24 +1,40 @@
 """Keyword safety net for emergencies.
 
-Runs last in the NLU pipeline. When a message matches an emergency pattern the
-intent becomes `noodgeval` with confidence 1.0, whatever DIET or the fallback
-classifier said, so the rule answers "bel 112" first even at low NLU confidence.
-The patterns live in config.yml, so they are part of the model's fingerprint.
+Runs last in the NLU pipeline, with two kinds of patterns (both in config.yml, so they
+are part of the model's fingerprint):
+
+- `patterns` describe a situation happening now ("ik ruik gas", "er is brand"). A match
+  makes the intent `noodgeval` with confidence 1.0, whatever DIET or the fallback
+  classifier said, so the rule answers "bel 112" first even at low NLU confidence.
+- `unsure_patterns` are words that also occur in ordinary questions ("hoe voorkom ik
+  brand?"), and `patterns` matches in a message with words of an ordinary question
+  (`ordinary_question`: "vorig jaar", "oefenen"). When only these match and the model
+  understood the message as one of `answer_after_112`, the intent stays and the entity
+  `noodsignaal` is added: the rules
+  then put the 112 line first and the answer after it. Otherwise the intent becomes
+  `noodgeval`, as for a sure match: a false alarm is safer than a missed emergency.
+
+The output key `emergency_net` records the pattern and what the model said before the
+net (bench/answers.py measures the model alone with it).
 """
 from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Pattern, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from vrt_nlu.base import ConfiguredComponent
 from vrt_nlu.text import normalise
 
 logger = logging.getLogger(__name__)
+
+NET_OUTPUT = "emergency_net"
+SURE = "zeker"
+UNSURE = "onzeker"
 
 
 @DefaultV1Recipe.register(
@@ -27,7 +43,14 @@ logger = logging.getLogger(__name__)
 class EmergencyKeywordClassifier(ConfiguredComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"intent": "noodgeval", "patterns": []}
+        return {
+            "intent": "noodgeval",
+            "patterns": [],
+            "unsure_patterns": [],
+            "ordinary_question": None,
+            "answer_after_112": [],
+            "entity": "noodsignaal",
+        }
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         super().__init__(config)
@@ -35,26 +58,62 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
         if not config["patterns"]:
             raise ValueError("EmergencyKeywordClassifier needs at least one pattern.")
         self.patterns = [re.compile(p) for p in config["patterns"]]
+        self.unsure_patterns = [re.compile(p) for p in config["unsure_patterns"]]
+        ordinary = config["ordinary_question"]
+        self.ordinary_question = re.compile(ordinary) if ordinary else None
+        self.answer_after_112 = set(config["answer_after_112"])
+        self.entity = config["entity"]
 
+    @staticmethod
+    def prepare(text: Text) -> Text:
+        """Normalised text; " ?" at the end keeps a question recognisable for the patterns."""
+        return normalise(text) + (" ?" if "?" in text else "")
+
+    @staticmethod
+    def _first_match(patterns: List[Pattern], folded: Text) -> Optional[re.Match]:
+        for pattern in patterns:
+            found = pattern.search(folded)
+            if found:
+                return found
+        return None
 
     def match(self, text: Optional[Text]) -> Optional[Text]:
-        """The first pattern that matches the normalised text, or None."""
+        """The first sure pattern that matches the folded text, or None."""
         if not text:
             return None
-        normalised = normalise(text)
-        for pattern in self.patterns:
-            if pattern.search(normalised):
-                return pattern.pattern
-        return None
+        folded = self.prepare(text)
+        if self.ordinary_question and self.ordinary_question.search(folded):
+            return None
+        found = self._first_match(self.patterns, folded)
+        return found.re.pattern if found else None
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            matched = self.match(message.get(TEXT))
-            if matched is None:
+            text = message.get(TEXT)
+            if not text:
                 continue
+            folded = self.prepare(text)
             previous = (message.get(INTENT) or {}).get("name")
+            sure = self._first_match(self.patterns, folded)
+            unsure = None if sure else self._first_match(self.unsure_patterns, folded)
+            if sure is not None and self.ordinary_question and self.ordinary_question.search(folded):
+                sure, unsure = None, sure
+            if sure is None and unsure is None:
+                continue
+            level = SURE if sure else UNSURE
+            found = sure or unsure
+            message.set(NET_OUTPUT, {"pattern": found.re.pattern, "model_intent": previous, "level": level},
+                        add_to_output=True)
+            if unsure is not None and previous in self.answer_after_112:
+                # The span of the matched words in the original text, where it can be found.
+                start = text.lower().find(found.group(0))
+                start, end = (start, start + len(found.group(0))) if start >= 0 else (0, len(text))
+                entity = {"entity": self.entity, "value": found.group(0), "start": start,
+                          "end": end, "extractor": self.__class__.__name__}
+                message.set(ENTITIES, [*(message.get(ENTITIES) or []), entity], add_to_output=True)
+                continue
             if previous != self.intent:
-                logger.info("Emergency pattern %r overrides intent %r", matched, previous)
+                logger.info("Emergency pattern %r overrides intent %r", found.re.pattern, previous)
             top = {"name": self.intent, "confidence": 1.0}
             ranking = [
                 r

@@ -36,6 +36,7 @@
     newTab: " (opent in nieuw tabblad)",
     error: "De chat is nu niet bereikbaar. Kijk op www.vrtwente.nl. Bij nood: bel 112.",
     notSent: "Niet verstuurd",
+    source: "Bron:",
     feedbackGroup: "Was dit antwoord nuttig?",
     feedbackUp: "Ja, dit antwoord was nuttig",
     feedbackDown: "Nee, dit antwoord was niet nuttig",
@@ -409,6 +410,8 @@
 
     if (m.failed) li.appendChild(el("span", { className: "vrtc-failed", text: TEXT.notSent }));
 
+    if (isBot && Array.isArray(m.bron) && m.bron.length) li.appendChild(renderSources(m.bron));
+
     if (isBot && Array.isArray(m.buttons) && m.buttons.length) {
       var group = el("div", { className: "vrtc-quick", role: "group", "aria-label": TEXT.choices });
       m.buttons.forEach(function (b) {
@@ -432,6 +435,34 @@
     }
     return li;
   };
+
+  /** The "Bron" line under an answer: source names, linked only where the bot gives a link. */
+  function renderSources(sources) {
+    var line = el("p", { className: "vrtc-source" }, [TEXT.source + " "]);
+    sources.forEach(function (source, i) {
+      if (i) line.appendChild(document.createTextNode("; "));
+      var href = source.link ? safeHref(source.link) : null;
+      if (href) {
+        var a = el("a", { href: href, target: "_blank", rel: "noopener noreferrer" }, [source.naam]);
+        a.appendChild(el("span", { className: "vrtc-sr", text: TEXT.newTab }));
+        line.appendChild(a);
+      } else {
+        line.appendChild(document.createTextNode(source.naam));
+      }
+    });
+    return line;
+  }
+
+  /** Sources of an answer from the bot's `custom.bron` message: [{naam, link?}]. */
+  function readSources(custom) {
+    if (!custom || !Array.isArray(custom.bron)) return [];
+    return custom.bron.filter(function (s) { return s && typeof s.naam === "string" && s.naam; })
+      .map(function (s) {
+        var source = { naam: s.naam };
+        if (typeof s.link === "string" && s.link) source.link = s.link;
+        return source;
+      });
+  }
 
   Widget.prototype.renderFeedback = function (m) {
     var self = this;
@@ -552,6 +583,11 @@
       self.hideError();
       var shown = [];
       replies.forEach(function (r) {
+        // A source arrives as its own message right after the answer it belongs to.
+        if (r && r.custom && shown.length) {
+          var sources = readSources(r.custom);
+          if (sources.length) shown[shown.length - 1].bron = sources;
+        }
         if (!r || (typeof r.text !== "string" && !Array.isArray(r.buttons))) return;
         shown.push({
           from: "bot",

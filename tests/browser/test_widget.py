@@ -113,13 +113,35 @@ def test_quick_reply(page: Page):
     expect(page.locator(f"{USER} .vrtc-text").last).to_have_text("Beleidsplan 2021-2024")
     assert "Over welk thema wil je meer weten?" in wait_for_reply(page, before)
 
-    # The reply brings its own quick replies: a theme, then "Vertel meer".
+    # The reply brings its own quick replies: a theme, then a follow-up.
     before = page.locator(BOT).count()
     page.locator(BOT).last.get_by_role("button", name="Koers 2021-2024").click()
     assert "Stabiele factor in tijden van verandering" in wait_for_reply(page, before)
-    before = page.locator(BOT).count()
-    page.get_by_role("button", name="Vertel meer").last.click()
-    assert "sterk netwerk" in wait_for_reply(page, before)
+    assert "sterk netwerk" in ask(page, "vertel meer")
+
+
+def test_answer_shows_its_source_as_a_bron_line(page: Page):
+    open_widget(page)
+    ask(page, "wat is het platform ivz?")
+    answer = page.locator(BOT).last
+    source = answer.locator(".vrtc-source")
+    expect(source).to_contain_text("Bron: vrtwente.nl, Platform IVZ")
+    link = source.get_by_role("link")
+    expect(link).to_have_attribute("href", "https://vrtwente.nl/platform-ivz")
+    expect(link).to_have_attribute("target", "_blank")
+    # The source is a line under the answer, not part of the answer text.
+    assert "Bron" not in bot_texts(page)[-1]
+
+    # A source without a link is named only; the line survives a reload (history).
+    ask(page, "hoeveel kazernes zijn er?")
+    expect(page.locator(BOT).last.locator(".vrtc-source")).to_have_text("Bron: vrtwente.nl, Wat doen wij?")
+    expect(page.locator(BOT).last.locator(".vrtc-source a")).to_have_count(0)
+    page.reload()
+    expect(page.locator(BOT).last.locator(".vrtc-source")).to_have_text("Bron: vrtwente.nl, Wat doen wij?")
+
+    # Answers that are not facts about VRT have no source line.
+    ask(page, "wat is de hoofdstad van frankrijk")
+    expect(page.locator(BOT).last.locator(".vrtc-source")).to_have_count(0)
 
 
 def test_faq_topic_button(page: Page):

@@ -6,7 +6,7 @@ from tests.servers import ROOT, VENV_BIN, free_port
 
 def test_action_server_refuses_to_start_with_broken_knowledge_file(tmp_path):
     broken = tmp_path / "beleidsplan.yml"
-    broken.write_text((ROOT / "knowledge" / "beleidsplan.yml").read_text().replace("samenvatting:", "samenvating:", 1))
+    broken.write_text((ROOT / "knowledge" / "beleidsplan.yml").read_text().replace("antwoord:", "antwoordt:", 1))
 
     result = subprocess.run(
         [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(free_port())],
@@ -16,4 +16,4 @@ def test_action_server_refuses_to_start_with_broken_knowledge_file(tmp_path):
 
     assert result.returncode != 0
     assert "KnowledgeFileError" in result.stderr
-    assert f"{broken}: field 'themas.koers.samenvating'" in result.stderr
+    assert f"{broken}: field 'themas.koers.antwoordt'" in result.stderr

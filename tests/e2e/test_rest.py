@@ -64,18 +64,40 @@ def test_emergency_in_the_middle_of_a_conversation_gets_112_first(bot):
     assert "Twente Safety Campus" in texts(bot.say(user, "vertel meer"))
 
 
-def test_policy_plan_theme_and_follow_ups(bot):
+def test_policy_plan_theme_is_the_faq_answer_with_its_source_and_follow_ups(bot):
     user = sender()
     first = bot.say(user, "wat zegt het beleidsplan over risico's?")
-    assert "bijna alle risico's" in first[0]["text"]
-    assert first[0]["buttons"] == [{"title": "Vertel meer", "payload": "/vertel_meer"}]
-    assert "Bron:" in first[1]["text"]
+    assert "bijna alle risico's" in first[0]["text"] and "cybercrime" in first[0]["text"]
+    assert first[1]["custom"] == {"bron": [{"naam": "vrtwente.nl, Wat doen wij?"}]}
 
-    details = texts(bot.say(user, "vertel meer"))
-    assert "droogte" in details and "cybercrime" in details
+    assert "vitaal belang" in texts(bot.say(user, "vertel meer"))
+    assert "sociale veiligheid" in texts(bot.say(user, "en verder?"))
 
-    done = bot.say(user, "en verder?")
-    assert "Meer heb ik niet" in done[0]["text"]
+
+def test_faq_answer_carries_its_source_in_a_separate_custom_message(bot):
+    replies = bot.say(sender(), "wat is het platform ivz")
+    assert "2008" in replies[0]["text"] and "custom" not in replies[0]
+    assert replies[1]["custom"]["bron"] == [
+        {"naam": "vrtwente.nl, Platform IVZ", "link": "https://vrtwente.nl/platform-ivz"}]
+    assert "text" not in replies[1]
+
+
+def test_follow_ups_after_an_faq_answer_give_related_details_then_say_there_is_no_more(bot):
+    user = sender()
+    assert "29 kazernes" in texts(bot.say(user, "hoeveel kazernes zijn er?"))
+    # the capacity answer -> the training and the risk-oriented approach
+    assert "doorlopend opgeleid" in texts(bot.say(user, "vertel meer"))
+    assert "kerntaken" in texts(bot.say(user, "wat bedoel je daarmee?"))
+
+    other = sender()
+    bot.say(other, "politie bellen zonder spoed")
+    assert "Meer heb ik hier niet over" in texts(bot.say(other, "en verder?"))
+
+
+def test_ordinary_question_with_an_emergency_word_gets_the_112_line_then_the_answer(bot, faq_answer_texts):
+    replies = bot.say(sender(), "hoe voorkomen jullie brand in woningen?")
+    assert replies[0]["text"].startswith("Bel direct 112")
+    assert any(" ".join(r.get("text", "").split()) in faq_answer_texts for r in replies[1:])
 
 
 def test_policy_plan_without_theme_offers_theme_buttons(bot):

@@ -1,8 +1,10 @@
-"""action_beleidsplan with real rasa-sdk Trackers, a CollectingDispatcher and the real domain."""
+"""action_beleidsplan and action_vertel_meer with real rasa-sdk Trackers, a
+CollectingDispatcher and the real domain."""
 import pytest
 from rasa_sdk.events import SlotSet
 
 from actions.beleidsplan import POLICY_PLAN, ActionBeleidsplan
+from actions.vervolg import FOLLOW_UPS, ActionVertelMeer
 
 
 def run(action, dispatcher, tracker, domain):
@@ -22,15 +24,13 @@ def action():
         ("beleidsplan_thema_in_tekst", "innovatie"),  # no entity: found in the text
     ],
 )
-def test_theme_question_gets_summary_and_source(action, dispatcher, load_tracker, domain, tracker_name, theme):
+def test_theme_question_gets_the_faq_answer_with_the_same_facts(action, dispatcher, load_tracker, domain,
+                                                                tracker_name, theme):
     responses, events = run(action, dispatcher, load_tracker(tracker_name), domain)
 
-    assert responses == ["utter_beleidsplan_thema", "utter_beleidsplan_bron"]
-    assert dispatcher.messages[0]["samenvatting"] == POLICY_PLAN.themes[theme].samenvatting
-    assert dispatcher.messages[1]["bron"] == POLICY_PLAN.themes[theme].bron
-    assert SlotSet("vorig_beleidsthema", theme) in events
-    assert SlotSet("beleidsplan_details_gegeven", False) in events
-    assert SlotSet("beleidsthema", None) in events
+    assert responses == [f"utter_faq/{POLICY_PLAN.themes[theme].antwoord}"]
+    assert responses[0] in domain["responses"]
+    assert events == [SlotSet("beleidsthema", None)]
 
 
 @pytest.mark.parametrize(
@@ -48,37 +48,30 @@ def test_no_or_unknown_theme_lists_themes_as_buttons(action, dispatcher, load_tr
     assert payloads == [f'/beleidsplan{{"beleidsthema":"{key}"}}' for key in POLICY_PLAN.themes]
 
 
-def test_follow_up_gives_details_of_last_theme(action, dispatcher, load_tracker, domain):
-    responses, events = run(action, dispatcher, load_tracker("vertel_meer_na_thema"), domain)
+@pytest.mark.parametrize(
+    "tracker_name, response",
+    [
+        # the capacity answer -> the training and risk-oriented approach
+        ("vertel_meer_na_capaciteit", "utter_faq/opleiding_en_aanpak"),
+        # that one was shown too: the next related answer not shown yet
+        ("vertel_meer_na_vervolg", "utter_faq/twente_safety_campus"),
+        # nothing related: say so honestly
+        ("vertel_meer_na_contact", "utter_vertel_meer_geen_details"),
+        # no answer yet in this conversation
+        ("vertel_meer_zonder_antwoord", "utter_vertel_meer_geen_onderwerp"),
+    ],
+)
+def test_follow_up_gives_the_next_related_answer(dispatcher, load_tracker, domain, tracker_name, response):
+    responses, events = run(ActionVertelMeer(), dispatcher, load_tracker(tracker_name), domain)
 
-    assert responses == ["utter_beleidsplan_details", "utter_beleidsplan_bron"]
-    assert dispatcher.messages[0]["details"] == " ".join(POLICY_PLAN.themes["risicos"].details)
-    assert events == [SlotSet("beleidsplan_details_gegeven", True)]
-
-
-def test_second_follow_up_says_there_is_no_more_and_offers_other_themes(action, dispatcher, load_tracker, domain):
-    responses, events = run(action, dispatcher, load_tracker("vertel_meer_na_details"), domain)
-
-    assert responses == ["utter_beleidsplan_geen_details"]
-    assert dispatcher.messages[0]["titel"] == POLICY_PLAN.themes["risicos"].titel
-    payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
-    assert '/beleidsplan{"beleidsthema":"risicos"}' not in payloads
-    assert len(payloads) == len(POLICY_PLAN.themes) - 1
+    assert responses == [response]
     assert events == []
 
 
-def test_follow_up_without_earlier_theme_asks_which_theme(action, dispatcher, load_tracker, domain):
-    responses, _ = run(action, dispatcher, load_tracker("vertel_meer_zonder_thema"), domain)
-
-    assert responses == ["utter_beleidsplan_geen_vorig_thema"]
-    assert len(dispatcher.messages[0]["buttons"]) == len(POLICY_PLAN.themes)
-
-
-def test_every_response_the_action_uses_is_in_the_domain(domain):
-    used = {
-        "utter_beleidsplan_thema", "utter_beleidsplan_bron", "utter_beleidsplan_details",
-        "utter_beleidsplan_kies_thema", "utter_beleidsplan_onbekend_thema",
-        "utter_beleidsplan_geen_details", "utter_beleidsplan_geen_vorig_thema",
-    }
+def test_every_response_the_actions_use_is_in_the_domain(domain):
+    used = {"utter_beleidsplan_kies_thema", "utter_beleidsplan_onbekend_thema",
+            "utter_vertel_meer_geen_details", "utter_vertel_meer_geen_onderwerp"}
+    used |= {f"utter_faq/{theme.antwoord}" for theme in POLICY_PLAN.themes.values()}
+    used |= {f"utter_faq/{topic}" for related in FOLLOW_UPS.values() for topic in related}
     assert used <= set(domain["responses"])
-    assert "action_beleidsplan" in domain["actions"]
+    assert {"action_beleidsplan", "action_vertel_meer"} <= set(domain["actions"])

@@ -25,13 +25,17 @@ DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
 
 
 def response_texts():
+    # The knowledge files hold no answer text: they point to these responses.
     for name, variants in DOMAIN["responses"].items():
         for variant in variants:
             yield name, variant["text"]
-    knowledge = yaml.safe_load((ROOT / "knowledge" / "beleidsplan.yml").read_text())
-    for key, theme in knowledge["themas"].items():
-        for text in [theme["samenvatting"], *theme["details"]]:
-            yield f"knowledge:{key}", text
+
+
+FAQ_ANSWERS = {
+    name: variants for name, variants in DOMAIN["responses"].items() if name.startswith("utter_faq/")
+}
+SOURCE_TABLE = (ROOT / "docs" / "sources" / "aanvullende-feiten.md").read_text()
+MAIN_PAGE_SOURCE = "vrtwente.nl, Wat doen wij?"
 
 
 @pytest.mark.parametrize("intent", sorted(TRAIN))
@@ -85,3 +89,38 @@ def test_emergency_answer_starts_with_112():
 @pytest.mark.parametrize("name", ["utter_buiten_bereik", "utter_default", "utter_faq/contact"])
 def test_unknown_and_contact_point_to_vrtwente(name):
     assert "www.vrtwente.nl" in DOMAIN["responses"][name][0]["text"]
+
+
+@pytest.mark.parametrize("name", sorted(FAQ_ANSWERS))
+def test_every_faq_answer_names_its_source(name):
+    for variant in FAQ_ANSWERS[name]:
+        sources = (variant.get("custom") or {}).get("bron")
+        assert sources, f"{name} has no custom.bron"
+        for source in sources:
+            assert source.get("naam", "").strip(), f"{name}: a source without a name"
+            assert set(source) <= {"naam", "link"}, f"{name}: unknown source field"
+
+
+@pytest.mark.parametrize("name", sorted(FAQ_ANSWERS))
+def test_source_links_are_addresses_the_sources_give(name):
+    """Never a made-up link: the address (without https://, www.) is in the source table."""
+    for variant in FAQ_ANSWERS[name]:
+        for source in variant["custom"]["bron"]:
+            if "link" not in source:
+                continue
+            address = re.sub(r"^https://(www\.)?", "", source["link"])
+            assert source["link"].startswith("https://") and address in SOURCES, f"{name}: {source['link']}"
+
+
+def test_main_page_answers_name_the_page():
+    main_page = [name for name, variants in FAQ_ANSWERS.items()
+                 if any(s["naam"] == MAIN_PAGE_SOURCE for s in variants[0]["custom"]["bron"])]
+    assert "utter_faq/capaciteit" in main_page and "utter_faq/risicos" in main_page
+
+
+def test_demo_page_restates_no_facts():
+    """The widget's demo pages link to the answers instead of repeating their numbers."""
+    for page in (ROOT / "web").glob("*.html"):
+        text = re.sub(r"<[^>]+>", " ", page.read_text())
+        numbers = {n for n in re.findall(r"\b\d+\b", text) if n not in {"112"}}
+        assert not numbers, f"{page.name} states facts (numbers {sorted(numbers)}); the answers hold them"

@@ -1,10 +1,17 @@
-"""The policy-plan knowledge loader: the real file, and broken files."""
+"""The knowledge loaders (policy-plan themes, follow-ups): the real files, and broken files."""
 from pathlib import Path
 
 import pytest
 import yaml
 
-from actions.knowledge import DEFAULT_PATH, KnowledgeFileError, load_policy_plan
+from actions.knowledge import (
+    DEFAULT_PATH,
+    FOLLOW_UPS_PATH,
+    KnowledgeFileError,
+    faq_topics,
+    load_follow_ups,
+    load_policy_plan,
+)
 from vrt_nlu.text import normalise
 
 EXPECTED_THEMES = {
@@ -18,7 +25,13 @@ def test_real_file_loads_with_every_theme():
     assert plan.document == "Beleidsplan VRT 2021-2024"
     assert set(plan.themes) == EXPECTED_THEMES
     for theme in plan.themes.values():
-        assert theme.samenvatting and theme.details and theme.bron
+        assert theme.antwoord in faq_topics()
+
+
+def test_every_faq_topic_has_follow_ups_that_exist():
+    follow_ups = load_follow_ups()
+    assert set(follow_ups) == faq_topics()
+    assert {t for related in follow_ups.values() for t in related} <= faq_topics()
 
 
 @pytest.mark.parametrize(
@@ -65,10 +78,10 @@ def valid() -> dict:
     [
         (lambda d: d.pop("document"), "(top level).document"),
         (lambda d: d.update(themas={}), "themas"),
-        (lambda d: d["themas"]["koers"].pop("samenvatting"), "themas.koers.samenvatting"),
-        (lambda d: d["themas"]["risicos"].update(details="geen lijst"), "themas.risicos.details"),
-        (lambda d: d["themas"]["netwerk"].update(details=["ok", ""]), "themas.netwerk.details[1]"),
-        (lambda d: d["themas"]["innovatie"].update(bron=""), "themas.innovatie.bron"),
+        (lambda d: d["themas"]["koers"].pop("antwoord"), "themas.koers.antwoord"),
+        (lambda d: d["themas"]["risicos"].update(antwoord="bestaat_niet"), "themas.risicos.antwoord"),
+        (lambda d: d["themas"]["netwerk"].update(synoniemen=["ok", ""]), "themas.netwerk.synoniemen[1]"),
+        (lambda d: d["themas"]["innovatie"].update(titel=""), "themas.innovatie.titel"),
         (lambda d: d["themas"]["capaciteit"].update(aantal=29), "themas.capaciteit.aantal"),
         (lambda d: d["themas"].update({"Foute Sleutel": d["themas"]["koers"]}), "themas.Foute Sleutel"),
     ],
@@ -101,3 +114,24 @@ def test_path_can_come_from_environment(tmp_path, monkeypatch):
     data["document"] = "Kopie"
     monkeypatch.setenv("VRT_BELEIDSPLAN_FILE", str(write(tmp_path, data)))
     assert load_policy_plan().document == "Kopie"
+
+
+@pytest.mark.parametrize(
+    "mutate, field",
+    [
+        (lambda d: d["vervolg"].pop("capaciteit"), "vervolg.capaciteit"),
+        (lambda d: d["vervolg"].update(capaciteit=["bestaat_niet"]), "vervolg.capaciteit[0]"),
+        (lambda d: d["vervolg"].update(capaciteit="kerntaken"), "vervolg.capaciteit"),
+        (lambda d: d["vervolg"].update(onbekend=[]), "vervolg.onbekend"),
+    ],
+)
+def test_broken_follow_up_file_names_file_and_field(tmp_path, mutate, field):
+    data = yaml.safe_load(FOLLOW_UPS_PATH.read_text())
+    mutate(data)
+    path = tmp_path / "vervolg.yml"
+    path.write_text(yaml.safe_dump(data))
+
+    with pytest.raises(KnowledgeFileError) as error:
+        load_follow_ups(path)
+
+    assert error.value.field_path == field

@@ -87,6 +87,46 @@ def test_emergency_overrides_fallback_and_keeps_ranking(emergency):
     assert [r["name"] for r in message.get("intent_ranking")] == ["noodgeval", "nlu_fallback", "faq"]
 
 
+def net_message(text: str, intent: str) -> Message:
+    return Message(data={"text": text, "intent": {"name": intent, "confidence": 0.8},
+                         "intent_ranking": [{"name": intent, "confidence": 0.8}], "entities": []})
+
+
+@pytest.mark.parametrize("intent", ["faq", "beleidsplan", "buiten_bereik"])
+def test_unsure_emergency_word_keeps_the_answer_and_adds_the_112_signal(emergency, intent):
+    message = net_message("hoe voorkomen jullie brand in woningen?", intent)
+    emergency.process([message])
+    assert message.get("intent")["name"] == intent
+    (entity,) = message.get("entities")
+    assert entity["entity"] == "noodsignaal" and entity["value"] == "brand"
+    net = message.get("emergency_net")
+    assert (net["model_intent"], net["level"]) == (intent, "onzeker")
+
+
+@pytest.mark.parametrize("intent", ["nlu_fallback", "groet"])
+def test_unsure_emergency_word_without_an_understood_question_gets_the_112_answer(emergency, intent):
+    message = net_message("brand voorkomen?", intent)
+    emergency.process([message])
+    assert message.get("intent") == {"name": "noodgeval", "confidence": 1.0}
+    assert not message.get("entities")
+
+
+def test_situation_in_an_ordinary_question_counts_as_unsure(emergency):
+    # "vorig jaar" marks an ordinary question: the answer follows the 112 line.
+    message = net_message("vorig jaar stond de schuur in brand, wat doen jullie aan nazorg?", "faq")
+    emergency.process([message])
+    assert message.get("intent")["name"] == "faq"
+    assert message.get("emergency_net")["level"] == "onzeker"
+
+
+def test_situation_gets_the_112_answer_whatever_the_model_said(emergency):
+    message = net_message("er is brand in de keuken", "faq")
+    emergency.process([message])
+    assert message.get("intent") == {"name": "noodgeval", "confidence": 1.0}
+    net = message.get("emergency_net")
+    assert (net["model_intent"], net["level"]) == ("faq", "zeker")
+
+
 def test_emergency_classifier_refuses_empty_patterns():
     with pytest.raises(ValueError):
         EmergencyKeywordClassifier({"intent": "noodgeval", "patterns": []})
