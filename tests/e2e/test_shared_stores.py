@@ -7,6 +7,7 @@ secret VRT_ACTION_TOKEN, as in a multi-server set-up.
 """
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 
@@ -63,4 +64,7 @@ def test_redis_tracker_store(tmp_path_factory, redis_server):
     import redis
 
     client = redis.Redis(host="127.0.0.1", port=int(redis_server["VRT_REDIS_PORT"]), db=0)
-    assert any(user.encode() in key for key in client.keys("*"))
+    (key,) = [key for key in client.keys("*tracker:*") if key.endswith(user.encode())]
+    events = json.loads(client.get(key))["events"]
+    assert [e["text"] for e in events if e["event"] == "user"] == \
+        ["wat staat er in het beleidsplan over netwerk?", "vertel meer", "en verder?"]
