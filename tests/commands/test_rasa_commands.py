@@ -99,7 +99,7 @@ def logs(tmp_path_factory) -> Path:
 def action_server(logs, trained_model):
     server = Background("rasa run actions", logs / "actions.log")
     try:
-        wait_for(f"{ACTIONS_URL}/health", server.process, server.log, timeout=600)
+        wait_for(f"{ACTIONS_URL}/health", server.process, server.log)
         yield server
     finally:
         server.stop()
@@ -129,7 +129,7 @@ def test_rasa_train_writes_a_model(trained_model):
 def test_rasa_run_answers_over_rest_with_the_action_server(logs, action_server):
     server = Background("rasa run", logs / "rasa-run.log")
     try:
-        wait_for(f"{SERVER_URL}/webhooks/rest/", server.process, server.log, timeout=600)
+        wait_for(f"{SERVER_URL}/webhooks/rest/", server.process, server.log)
 
         def say(sender: str, message: str) -> list:
             reply = requests.post(f"{SERVER_URL}/webhooks/rest/webhook",
@@ -192,7 +192,7 @@ def test_rasa_shell_answers_a_typed_question(logs, action_server):
     terminal = Tmux(logs / "tmux.sock")
     terminal.start("rasa shell")
     try:
-        terminal.wait_for_text("Your input ->", timeout=600)
+        terminal.wait_for_text("Your input ->")
         terminal.type("hoeveel kazernes zijn er?")
         terminal.wait_for_text(response_text("utter_faq/capaciteit"), timeout=120)
         terminal.type("/stop")
