@@ -12,6 +12,7 @@ private network namespace, so they never meet another bot on this machine.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import socket
 import subprocess
@@ -203,11 +204,18 @@ def test_rasa_shell_answers_a_typed_question(logs, action_server):
         terminal.stop()
 
 
-def test_rasa_test_runs_the_test_stories(logs, action_server):
+def test_rasa_test_passes_our_test_stories(logs, action_server):
+    """Plain `rasa test` looks for test stories in the whole folder, `.venv/` included, so it
+    also evaluates the example stories of `rasa init` shipped inside Rasa; those fail (their
+    intents are not ours). Ours must all pass; the README says how to test only ours."""
     result = rasa("rasa test", logs / "test.log")
     output = (logs / "test.log").read_text()
     assert result.returncode == 0, output[-3000:]
-    stories = sum(path.read_text().count("- story:") for path in (ROOT / "tests" / "stories").glob("*.yml"))
-    assert f"Correct:          {stories} / {stories}" in output or f"Correct: {stories} / {stories}" in " ".join(output.split()), \
-        output[-3000:]
-    assert (ROOT / "results" / "intent_report.json").exists()
+    ours = sum(path.read_text().count("- story:") for path in (ROOT / "tests" / "stories").glob("test_*.yml"))
+    correct, total = map(int, re.search(r"Correct:\s+(\d+) / (\d+)", output).groups())
+    failed = yaml.safe_load((ROOT / "results" / "failed_test_stories.yml").read_text()) or {}
+    failed_names = [story["story"] for story in failed.get("stories") or []]
+    assert correct == ours, failed_names
+    assert total - correct == len(failed_names)
+    assert all("/site-packages/rasa/cli/initial_project/" in name for name in failed_names), failed_names
+    assert (ROOT / "results" / "intent_report.json").exists()  # the NLU part ran too (on data/)
