@@ -22,7 +22,11 @@ def two_servers(tmp_path_factory, endpoints: str, env: dict):
     first.start()
     second = BotServers(workdir=tmp_path_factory.mktemp("second"), model=model,
                         endpoints=endpoints, extra_env=env, action_port=first.action_port)
-    second.start_rasa()  # shares the first one's action server
+    try:
+        second.start_rasa()  # shares the first one's action server
+    except BaseException:
+        first.stop()
+        raise
     return first, second
 
 
