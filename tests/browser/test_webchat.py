@@ -3,15 +3,18 @@
 The widget sends its opening payload when a resident opens it: an empty message unless
 the site sets `initPayload` (its docs use "/get_started"). Both must be answered with the
 greeting, not with the fallback. The widget's standalone bundle comes from npm
-(tests/browser/webchat/, installed by scripts/test_browser.sh); Playwright serves a small
-page that embeds it on the origin the bot's CORS allows.
+(tests/browser/webchat/, installed by scripts/test_browser.sh); a small local page embeds
+it, on an origin the bot's CORS allows.
 """
 from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
-from typing import Optional
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Iterator, Optional
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import yaml
@@ -43,25 +46,58 @@ def page_html(socket_url: str, init_payload: Optional[str]) -> str:
     return f"""<!doctype html>
 <html lang="nl"><head><meta charset="utf-8"><title>rasa-webchat test page</title></head>
 <body><div id="webchat"></div>
-<script src="/webchat/index.js"></script>
+<script src="/index.js"></script>
 <script>WebChat.default({json.dumps(options)}, null);</script>
 </body></html>"""
 
 
-@pytest.fixture
-def webchat_page(context, bot, web_port):
-    """Opens the test page with the given initPayload (None: the site sets none)."""
+class WebchatPage(BaseHTTPRequestHandler):
+    """The test page (`/?initPayload=...`) and rasa-webchat's bundle (`/index.js`)."""
+
+    socket_url = ""
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        if url.path == "/index.js":
+            body, kind = WEBCHAT.read_bytes(), "application/javascript"
+        elif url.path == "/":
+            payload = parse_qs(url.query).get("initPayload", [None])[0]
+            body, kind = page_html(self.socket_url, payload).encode(), "text/html; charset=utf-8"
+        else:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def webchat_site(bot, webchat_port) -> Iterator[str]:
+    """A real local HTTP server (Chromium lets only such a page reach the bot on loopback)."""
     if not WEBCHAT.exists():
         pytest.fail(f"{WEBCHAT} is missing; scripts/test_browser.sh installs it with npm ci")
-    origin = f"http://127.0.0.1:{web_port}"  # allowed by the bot's CORS (tests/conftest.py)
+    handler = type("BotWebchatPage", (WebchatPage,), {"socket_url": bot.rasa_url})
+    server = ThreadingHTTPServer(("127.0.0.1", webchat_port), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{webchat_port}"  # allowed by the bot's CORS (tests/conftest.py)
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def webchat_page(context, webchat_site):
+    """Opens the test page with the given initPayload (None: the site sets none)."""
 
     def open_page(init_payload: Optional[str]) -> Page:
-        html = page_html(bot.rasa_url, init_payload)
-        context.route(f"{origin}/webchat/", lambda route: route.fulfill(body=html, content_type="text/html"))
-        context.route(f"{origin}/webchat/index.js", lambda route: route.fulfill(
-            body=WEBCHAT.read_bytes(), content_type="application/javascript"))
         page = context.new_page()
-        page.goto(f"{origin}/webchat/")
+        query = "" if init_payload is None else "?" + urlencode({"initPayload": init_payload})
+        page.goto(f"{webchat_site}/{query}")
         return page
 
     return open_page
@@ -77,7 +113,10 @@ def stored_user_events(bot, sender: str) -> list:
 
 
 def session_id(page: Page) -> str:
-    return json.loads(page.evaluate("sessionStorage.getItem('chat_session')"))["session_id"]
+    """rasa-webchat keeps its session in storage (params.storage "session")."""
+    stored = page.evaluate("sessionStorage.getItem('chat_session')")
+    assert stored, page.evaluate("JSON.stringify(Object.assign({}, sessionStorage))")
+    return json.loads(stored)["session_id"]
 
 
 @pytest.mark.parametrize("init_payload, stored_text", [(None, ""), ("/get_started", "/get_started")])
