@@ -193,7 +193,7 @@ def test_rasa_shell_answers_a_typed_question(logs, action_server):
     terminal = Tmux(logs / "tmux.sock")
     terminal.start("rasa shell")
     try:
-        terminal.wait_for_text("Your input ->")
+        terminal.wait_for_text("Your input ->", timeout=600)
         terminal.type("hoeveel kazernes zijn er?")
         terminal.wait_for_text(response_text("utter_faq/capaciteit"), timeout=120)
         terminal.type("/stop")
