@@ -50,9 +50,15 @@ def web_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def bot(tmp_path_factory, web_port) -> BotServers:
+def webchat_port() -> int:
+    """Port of the rasa-webchat test page in tests/browser; the bot allows its origin (CORS)."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def bot(tmp_path_factory, web_port, webchat_port) -> BotServers:
     servers = BotServers(workdir=tmp_path_factory.mktemp("bot"), model=current_model())
-    servers.cors_origins.append(f"http://127.0.0.1:{web_port}")
+    servers.cors_origins += [f"http://127.0.0.1:{web_port}", f"http://127.0.0.1:{webchat_port}"]
     servers.start()
     yield servers
     servers.stop()

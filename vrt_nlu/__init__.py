@@ -13,6 +13,7 @@ _MODULES = {
     "EmergencyKeywordClassifier": "vrt_nlu.emergency",
     "FaqConfidenceGate": "vrt_nlu.faq_gate",
     "FaqPayloadHandler": "vrt_nlu.faq_payload",
+    "OpeningMessageClassifier": "vrt_nlu.opening",
 }
 
 __all__ = list(_MODULES)

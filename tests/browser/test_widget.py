@@ -2,7 +2,8 @@
 
 Flows: open and ask, quick reply, emergency, XSS stays text, keyboard only, history across
 reload and navigation, "Nieuw gesprek", server down, feedback in the tracker, length limit,
-links, accessibility (axe-core), small screens and zoom, reduced motion, screenshots.
+links, accessibility (axe-core), small screens and zoom, reduced motion, desktop and phone
+(with screenshots for review).
 """
 from __future__ import annotations
 
@@ -549,14 +550,18 @@ def test_reduced_motion(browser, site):
 
 
 @pytest.mark.parametrize("name,viewport", [("desktop", DESKTOP), ("mobile", {"width": 375, "height": 740})])
-def test_screenshots(browser, site, results_dir, name, viewport):
+def test_quick_reply_and_question_on_desktop_and_phone(browser, site, results_dir, name, viewport):
+    """A topic button and a typed question, laid out within the screen; screenshots for review."""
     ctx = browser.new_context(viewport=viewport, device_scale_factor=1)
     page = ctx.new_page()
     page.goto(site.url + "/")
+    expect(page.get_by_role("button", name="Stel je vraag aan VRT Assistent")).to_be_in_viewport()
     page.screenshot(path=str(results_dir / f"widget-{name}-closed.png"))
     open_widget(page)
     page.get_by_role("button", name="Mensen en kazernes").click()
-    wait_for_reply(page, 1)
-    ask(page, "ben je een mens?")
+    assert "29 kazernes" in wait_for_reply(page, 1)
+    assert "Nee, ik ben geen mens." in ask(page, "ben je een mens?")
+    expect(page.locator(".vrtc-emergency")).to_be_in_viewport()
+    assert _layout_problems(page) == []
     page.screenshot(path=str(results_dir / f"widget-{name}.png"))
     ctx.close()

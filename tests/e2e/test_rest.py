@@ -7,14 +7,18 @@ import yaml
 from tests.servers import ROOT
 
 
-@pytest.fixture(scope="module")
-def faq_answer_texts():
-    responses = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
-    return {
-        " ".join(v["text"].split())
-        for name, variants in responses.items() if name.startswith("utter_faq/")
-        for v in variants
-    }
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
+
+
+def response_text(name: str) -> str:
+    """A response's text as the bot sends it (folded YAML: one line)."""
+    (variant,) = DOMAIN["responses"][name]
+    return " ".join(variant["text"].split())
+
+
+def response_buttons(name: str) -> list:
+    (variant,) = DOMAIN["responses"][name]
+    return variant["buttons"]
 
 
 def sender() -> str:
@@ -26,22 +30,23 @@ def texts(messages) -> str:
 
 
 @pytest.mark.parametrize(
-    "question, expected",
+    "question, topic, facts",
     [
-        ("hoeveel kazernes zijn er?", ["29 kazernes", "700 brandweervrijwilligers", "400 medewerkers"]),
-        ("wat doet de veiligheidsregio eigenlijk", ["risicobeheersing", "crisisbeheersing"]),
-        ("welke gemeenten horen bij vrt", ["Almelo", "Wierden", "14"]),
-        ("wat is de twente safety campus?", ["Troned", "Risk Factory"]),
-        ("wat is hoe spoort het", ["september 2017", "www.hoespoorthet.nl"]),
-        ("politie bellen zonder spoed", ["0900-8844"]),
-        ("kan ik een medewerker spreken", ["www.vrtwente.nl"]),
-        ("wat is het platform ivz", ["2008"]),
+        ("hoeveel kazernes zijn er?", "capaciteit", ["29 kazernes", "700 brandweervrijwilligers", "400 medewerkers"]),
+        ("wat doet de veiligheidsregio eigenlijk", "wat_doet_vrt", ["risicobeheersing", "crisisbeheersing"]),
+        ("welke gemeenten horen bij vrt", "gemeenten", ["Almelo", "Wierden", "14"]),
+        ("wat is de twente safety campus?", "twente_safety_campus", ["Troned", "Risk Factory"]),
+        ("wat is hoe spoort het", "hoe_spoort_het", ["september 2017", "www.hoespoorthet.nl"]),
+        ("politie bellen zonder spoed", "politie_geen_spoed", ["0900-8844"]),
+        ("kan ik een medewerker spreken", "contact", ["www.vrtwente.nl"]),
+        ("wat is het platform ivz", "platform_ivz", ["2008"]),
     ],
 )
-def test_faq_answers_come_from_the_sources(bot, question, expected):
-    reply = texts(bot.say(sender(), question))
-    for fragment in expected:
-        assert fragment in reply
+def test_faq_question_gets_its_own_answer(bot, question, topic, facts):
+    replies = bot.say(sender(), question)
+    assert [m["text"] for m in replies] == [response_text(f"utter_faq/{topic}")]
+    for fact in facts:  # the facts the question is about
+        assert fact in replies[0]["text"]
 
 
 @pytest.mark.parametrize(
@@ -102,43 +107,57 @@ def test_ordinary_question_with_an_emergency_word_gets_the_112_line_then_the_ans
 
 def test_policy_plan_without_theme_offers_theme_buttons(bot):
     replies = bot.say(sender(), "wat staat er in het beleidsplan")
-    titles = [b["title"] for b in replies[0]["buttons"]]
-    assert "Koers 2021-2024" in titles and "Innovatie" in titles
+    themes = yaml.safe_load((ROOT / "knowledge" / "beleidsplan.yml").read_text())["themas"]
+    assert [m["text"] for m in replies] == [response_text("utter_beleidsplan_kies_thema")]
+    assert [b["title"] for b in replies[0]["buttons"]] == [theme["titel"] for theme in themes.values()]
 
 
 def test_quick_reply_payload_works(bot):
     replies = bot.say(sender(), "/faq/capaciteit")
-    assert "29 kazernes" in replies[0]["text"]
+    assert [m["text"] for m in replies] == [response_text("utter_faq/capaciteit")]
 
 
 @pytest.mark.parametrize(
     "question",
     ["Wat is de hoofdstad van Frankrijk?", "wie wint de champions league dit jaar", "recept voor appeltaart"],
 )
-def test_off_topic_question_gets_no_faq_answer(bot, question):
+def test_off_topic_question_gets_an_honest_answer_without_facts(bot, question):
+    """Off-topic (buiten_bereik) or unsure (fallback): both say so and point to www.vrtwente.nl."""
     replies = bot.say(sender(), question)
-    reply = texts(replies)
-    assert "www.vrtwente.nl" in reply
-    assert "kazernes" not in reply and "Veiligheidsregio Twente (VRT) zorgt" not in reply
+    honest = {response_text("utter_buiten_bereik"), response_text("utter_default")}
+    assert len(replies) == 1 and replies[0]["text"] in honest, replies
 
 
-def test_unclear_question_asks_to_rephrase_with_topic_buttons(bot):
-    replies = bot.say(sender(), "wat vind jij van ajax")
-    assert "anders stellen" in replies[0]["text"] or "geen antwoord" in replies[0]["text"]
-    assert replies[0]["buttons"]
+@pytest.mark.parametrize("unclear", ["wat vind jij van ajax", "asdfgh qwerty", "blablabla"])
+def test_unclear_message_is_asked_to_rephrase_with_topic_buttons(bot, unclear):
+    replies = bot.say(sender(), unclear)
+    assert [m["text"] for m in replies] == [response_text("utter_default")]
+    assert "anders stellen" in replies[0]["text"]
+    assert replies[0]["buttons"] == response_buttons("utter_default")
 
 
 @pytest.mark.parametrize("gibberish", ["xkcd qwrtp zzzz", "asdfgh qwerty", "blablabla"])
-def test_gibberish_never_gets_an_faq_answer(bot, gibberish, faq_answer_texts):
-    reply = texts(bot.say(sender(), gibberish))
-    assert reply not in faq_answer_texts
+def test_gibberish_never_gets_an_faq_answer(bot, gibberish):
+    faq_answers = {response_text(name) for name in DOMAIN["responses"] if name.startswith("utter_faq/")}
+    replies = bot.say(sender(), gibberish)
+    assert replies, "no answer at all"
+    assert not [m["text"] for m in replies if m["text"] in faq_answers]
+
+
+@pytest.mark.parametrize("opening", ["", "   ", "/get_started"])
+def test_opening_message_of_a_widget_gets_the_greeting(bot, opening):
+    """rasa-webchat sends an empty message when opened, or the site's initPayload."""
+    replies = bot.say(sender(), opening)
+    assert [m["text"] for m in replies] == [response_text("utter_groet")]
+    assert replies[0]["buttons"] == response_buttons("utter_groet")
 
 
 def test_bot_says_it_is_not_a_person(bot):
-    reply = texts(bot.say(sender(), "praat ik met een echt mens?"))
-    assert "digitale assistent" in reply
+    replies = bot.say(sender(), "praat ik met een echt mens?")
+    assert [m["text"] for m in replies] == [response_text("utter_ben_je_een_mens")]
 
 
 def test_what_can_you_do_offers_topic_buttons(bot):
     replies = bot.say(sender(), "wat kun je allemaal?")
-    assert len(replies[0]["buttons"]) >= 5
+    assert [m["text"] for m in replies] == [response_text("utter_wat_kun_je")]
+    assert replies[0]["buttons"] == response_buttons("utter_wat_kun_je")

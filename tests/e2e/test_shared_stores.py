@@ -7,6 +7,7 @@ secret VRT_ACTION_TOKEN, as in a multi-server set-up.
 """
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 
@@ -21,7 +22,11 @@ def two_servers(tmp_path_factory, endpoints: str, env: dict):
     first.start()
     second = BotServers(workdir=tmp_path_factory.mktemp("second"), model=model,
                         endpoints=endpoints, extra_env=env, action_port=first.action_port)
-    second.start_rasa()  # shares the first one's action server
+    try:
+        second.start_rasa()  # shares the first one's action server
+    except BaseException:
+        first.stop()
+        raise
     return first, second
 
 
@@ -63,4 +68,7 @@ def test_redis_tracker_store(tmp_path_factory, redis_server):
     import redis
 
     client = redis.Redis(host="127.0.0.1", port=int(redis_server["VRT_REDIS_PORT"]), db=0)
-    assert any(user.encode() in key for key in client.keys("*"))
+    (key,) = [key for key in client.keys("*tracker:*") if key.endswith(user.encode())]
+    events = json.loads(client.get(key))["events"]
+    assert [e["text"] for e in events if e["event"] == "user"] == \
+        ["wat staat er in het beleidsplan over netwerk?", "vertel meer", "en verder?"]

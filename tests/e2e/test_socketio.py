@@ -7,6 +7,9 @@ import asyncio
 import uuid
 
 import socketio
+import yaml
+
+from tests.servers import ROOT
 
 
 async def ask(url: str, session_id: str, messages):
@@ -42,7 +45,9 @@ def test_socketio_delivers_replies_with_session_persistence(bot):
     assert second["text"].startswith("Bel nu 112")
 
 
-def test_socketio_sends_quick_replies(bot):
+def test_socketio_sends_the_greeting_with_quick_replies(bot):
     (reply,) = asyncio.run(ask(bot.rasa_url, uuid.uuid4().hex, ["hallo"]))
-    assert "Bij nood: bel 112" in reply["text"]
-    assert any(b["payload"] == "/beleidsplan" for b in reply["quick_replies"])
+    (greeting,) = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]["utter_groet"]
+    assert reply["text"] == " ".join(greeting["text"].split())
+    assert [(b["title"], b["payload"]) for b in reply["quick_replies"]] == \
+        [(b["title"], b["payload"]) for b in greeting["buttons"]]

@@ -231,3 +231,33 @@ def test_keyword_net_raises_no_false_alarm_on_other_examples(emergency):
     false_alarms = [(intent, text) for intent, text in all_examples()
                     if intent != "noodgeval" and emergency.match(text)]
     assert false_alarms == []
+
+
+@pytest.fixture(scope="module")
+def opening():
+    from vrt_nlu.opening import OpeningMessageClassifier
+
+    config = component_config("vrt_nlu.OpeningMessageClassifier")
+    return OpeningMessageClassifier({**OpeningMessageClassifier.get_default_config(), **config})
+
+
+@pytest.mark.parametrize("text", ["", "   ", "/get_started", " /get_started\n"])
+def test_opening_message_of_a_widget_is_a_greeting(opening, text):
+    message = Message(data={"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.3},
+                            "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.3}]})
+    opening.process([message])
+    assert message.get("intent") == {"name": "groet", "confidence": 1.0}
+    assert message.get("intent_ranking") == [{"name": "groet", "confidence": 1.0}]
+
+
+@pytest.mark.parametrize("text", ["get_started", "/get_started nu", "hoeveel kazernes zijn er?", "/faq/capaciteit"])
+def test_opening_classifier_leaves_other_messages_alone(opening, text):
+    message = Message(data={"text": text, "intent": {"name": "faq", "confidence": 0.8}})
+    opening.process([message])
+    assert message.get("intent") == {"name": "faq", "confidence": 0.8}
+
+
+def test_opening_classifier_runs_before_the_fallback_and_the_emergency_net():
+    names = [c["name"] for c in yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]]
+    opening = names.index("vrt_nlu.OpeningMessageClassifier")
+    assert opening < names.index("FallbackClassifier") < names.index("vrt_nlu.EmergencyKeywordClassifier")
