@@ -6,7 +6,6 @@ import yaml
 
 from tests.servers import ROOT
 
-
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
 
 

@@ -73,11 +73,13 @@ def test_follow_up_gives_the_next_related_answer(dispatcher, load_tracker, domai
 
 
 def responses_named_in(module) -> set:
-    """Every literal `utter_...` string in an action module, read from its syntax tree."""
+    """Every literal string passed as `response=` in an action module, read from its syntax tree."""
     tree = ast.parse(inspect.getsource(module))
     return {
-        node.value for node in ast.walk(tree)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("utter_")
+        node.value
+        for keyword in ast.walk(tree) if isinstance(keyword, ast.keyword) and keyword.arg == "response"
+        for node in ast.walk(keyword.value)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
     }
 
 

@@ -3,7 +3,6 @@
 import configparser
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
