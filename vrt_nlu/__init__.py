@@ -13,6 +13,7 @@ _MODULES = {
     "EmergencyKeywordClassifier": "vrt_nlu.emergency",
     "FaqConfidenceGate": "vrt_nlu.faq_gate",
     "FaqPayloadHandler": "vrt_nlu.faq_payload",
+    "NluTrace": "vrt_nlu.nlu_trace",
 }
 
 __all__ = list(_MODULES)
