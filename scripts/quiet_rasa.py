@@ -1,24 +1,31 @@
-"""`rasa` without the libraries' deprecation warnings, for `make shell`.
+"""`rasa` without the libraries' start-up noise, for `make shell` (and make report).
 
-PYTHONWARNINGS (scripts/common.sh) already ignores DeprecationWarning, but Sanic turns it
-back on when it is imported (`filterwarnings("once", category=DeprecationWarning)`), and
-every library imported after it then prints its warnings. Import Sanic first, ignore them
-again, then run Rasa's own command line. Rasa's and the project's warnings and log lines
-(such as the offline spaCy pipeline notice) are untouched.
+PYTHONWARNINGS (scripts/common.sh) asks to ignore DeprecationWarning, but libraries turn
+them back on (Sanic: `filterwarnings("once", category=DeprecationWarning)` on import), so
+staff scrolled past some twenty of them. Drop deprecation warnings raised inside installed
+packages, and spaCy's INFO lines; Rasa's and the project's own warnings and log lines
+(such as the offline spaCy pipeline notice) still show.
 """
+import logging
 import sys
 import warnings
 
+_show_warning = warnings.showwarning
 
-def quiet_library_warnings() -> None:
-    """Ignore DeprecationWarnings for good: after Sanic's import has turned them on."""
-    import sanic  # noqa: F401
 
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
+def _show_unless_library_deprecation(message, category, filename, lineno, file=None, line=None):
+    if issubclass(category, DeprecationWarning) and "site-packages" in str(filename):
+        return
+    _show_warning(message, category, filename, lineno, file, line)
+
+
+def quiet_libraries() -> None:
+    warnings.showwarning = _show_unless_library_deprecation
+    logging.getLogger("spacy").setLevel(logging.WARNING)
 
 
 if __name__ == "__main__":
-    quiet_library_warnings()
+    quiet_libraries()
     from rasa.__main__ import main
 
     sys.exit(main())

@@ -62,9 +62,9 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     # Staff read this output: no library warnings or TensorFlow start-up lines.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from scripts.quiet_rasa import quiet_library_warnings
+    from scripts.quiet_rasa import quiet_libraries
 
-    quiet_library_warnings()
+    quiet_libraries()
     warnings.filterwarnings("ignore", category=UserWarning, module="rasa")
 
     from vrt_report.analysis import build_report

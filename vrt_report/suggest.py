@@ -45,8 +45,12 @@ def suggestions(report: Report, model: Path, progress: bool = True) -> List[Sugg
 
 
 async def _predict(questions: List[tuple], model: Path, progress: bool) -> List[Suggestion]:
-    from rasa.core.agent import Agent
+    import logging
 
+    from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # no per-message debug lines from Rasa's processor
     agent = Agent.load(str(model))
     result = []
     for text, variants, reason, count, last in tqdm(questions, desc="Intenties voorspellen", unit="vraag",
