@@ -8,6 +8,7 @@ message instead of Rasa's full debug log:
     [NLU] intent faq 0.97 | FAQ-onderwerp capaciteit 0.91
     [NLU] intent nlu_fallback 0.62 | beste gok faq/bestuur 0.38
 """
+
 from __future__ import annotations
 
 import os
@@ -24,7 +25,9 @@ from vrt_nlu.base import ConfiguredComponent
 TRACE_ENV = "VRT_NLU_TRACE"
 
 
-def retrieval_topic(parse: Dict[Text, Any], retrieval_intent: Text = "faq") -> Tuple[Optional[Text], Optional[float]]:
+def retrieval_topic(
+    parse: Dict[Text, Any], retrieval_intent: Text = "faq"
+) -> Tuple[Optional[Text], Optional[float]]:
     """The ResponseSelector's best `faq/<topic>` and its confidence."""
     selector = (parse.get("response_selector") or {}).get(retrieval_intent) or {}
     best = (selector.get("ranking") or [{}])[0]
@@ -58,9 +61,7 @@ def describe(parse: Dict[Text, Any]) -> Text:
     return "[NLU] " + " | ".join(parts)
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class NluTrace(ConfiguredComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:

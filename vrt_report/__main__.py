@@ -5,6 +5,7 @@
 Reads the tracker store named in the endpoints file (default: the one `make run` uses),
 prints the report and writes it as HTML and CSV files to results/report/.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,8 +17,17 @@ from pathlib import Path
 from typing import List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
-OUTPUT_FILES = ("rapport.html", "rapport.txt", "per-dag.csv", "onderwerpen.csv", "onbeantwoord.csv",
-                "duim-omlaag.csv", "lage-zekerheid.csv", "modellen.csv", "nlu-suggestions.yml")
+OUTPUT_FILES = (
+    "rapport.html",
+    "rapport.txt",
+    "per-dag.csv",
+    "onderwerpen.csv",
+    "onbeantwoord.csv",
+    "duim-omlaag.csv",
+    "lage-zekerheid.csv",
+    "modellen.csv",
+    "nlu-suggestions.yml",
+)
 
 
 def period(days: int, since: Optional[date], until: Optional[date], today: date) -> tuple:
@@ -34,13 +44,24 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--days", type=int, default=7, help="the last N days, today included (default 7)")
     parser.add_argument("--since", type=date.fromisoformat, help="first day, YYYY-MM-DD")
     parser.add_argument("--until", type=date.fromisoformat, help="last day, YYYY-MM-DD (default today)")
-    parser.add_argument("--endpoints", type=Path, default=Path("endpoints.yml"),
-                        help="endpoints file with the tracker store (make report passes the one make run uses)")
+    parser.add_argument(
+        "--endpoints",
+        type=Path,
+        default=Path("endpoints.yml"),
+        help="endpoints file with the tracker store (make report passes the one make run uses)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "report", help="output folder")
-    parser.add_argument("--low-confidence", type=float, default=0.7,
-                        help="answers below this confidence are listed as likely wrong (default 0.7)")
-    parser.add_argument("--suggest", action="store_true",
-                        help="also write nlu-suggestions.yml (loads the newest model in models/)")
+    parser.add_argument(
+        "--low-confidence",
+        type=float,
+        default=0.7,
+        help="answers below this confidence are listed as likely wrong (default 0.7)",
+    )
+    parser.add_argument(
+        "--suggest",
+        action="store_true",
+        help="also write nlu-suggestions.yml (loads the newest model in models/)",
+    )
     parser.add_argument("--model", type=Path, help="model for --suggest (default: the newest in models/)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
@@ -74,8 +95,14 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     progress = not args.no_progress
     contents = read_store(args.endpoints, since, until, progress=progress)
-    report = build_report(contents.turns, since, until, models_used(t.model_id for t in contents.turns),
-                          low_confidence=args.low_confidence, staff_turns=contents.staff_turns)
+    report = build_report(
+        contents.turns,
+        since,
+        until,
+        models_used(t.model_id for t in contents.turns),
+        low_confidence=args.low_confidence,
+        staff_turns=contents.staff_turns,
+    )
     # Files of an earlier run would be mistaken for this period's.
     for name in OUTPUT_FILES:
         (args.out / name).unlink(missing_ok=True)

@@ -1,14 +1,15 @@
 """From resident turns to the figures and lists of the report."""
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 from rapidfuzz import fuzz, process
 
-from actions.knowledge import normalise
+from vrt_nlu.text import normalise
 from vrt_report.conversations import EMERGENCY_INTENT, FEEDBACK_INTENT, Turn
 from vrt_report.models import ModelInfo
 
@@ -103,8 +104,14 @@ def group_questions(turns: List[Turn]) -> List[QuestionGroup]:
     return sorted(groups, key=lambda g: (-g.count, -max(t.timestamp for t in g.turns)))
 
 
-def build_report(turns: List[Turn], since: datetime, until: datetime, models: List[ModelInfo],
-                 low_confidence: float, staff_turns: int = 0) -> Report:
+def build_report(
+    turns: List[Turn],
+    since: datetime,
+    until: datetime,
+    models: List[ModelInfo],
+    low_confidence: float,
+    staff_turns: int = 0,
+) -> Report:
     days: Dict[str, DayFigures] = {}
     day = since.date()
     while datetime.combine(day, datetime.min.time()) < until.replace(tzinfo=None):

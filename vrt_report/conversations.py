@@ -4,6 +4,7 @@ The store is opened with Rasa's own tracker-store classes from the endpoints fil
 `make run` uses (SQLite, PostgreSQL or Redis), so the report sees exactly what the
 Rasa server stored.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -125,7 +126,7 @@ async def _sender_ids(store) -> List[str]:
     ids = []
     for key in await store.keys():
         key = key.decode() if isinstance(key, bytes) else str(key)
-        ids.append(key[len(prefix):] if prefix and key.startswith(prefix) else key)
+        ids.append(key[len(prefix) :] if prefix and key.startswith(prefix) else key)
     return sorted(set(ids))
 
 
@@ -207,8 +208,14 @@ async def _read_store(endpoints: Path, since: datetime, until: datetime, progres
     senders = await _sender_ids(store)
     turns: List[Turn] = []
     staff = 0
-    bar = tqdm(senders, desc="Gesprekken lezen", unit="gesprek", file=sys.stderr,
-               disable=not progress or None, leave=False)
+    bar = tqdm(
+        senders,
+        desc="Gesprekken lezen",
+        unit="gesprek",
+        file=sys.stderr,
+        disable=not progress or None,
+        leave=False,
+    )
     for sender_id in bar:
         tracker = await store.retrieve_full_tracker(sender_id)
         if tracker is None:

@@ -1,4 +1,5 @@
 """Which trained model answered: Rasa stores the model id in the metadata of every event."""
+
 from __future__ import annotations
 
 import json
@@ -55,6 +56,13 @@ def models_used(model_ids: Iterable[Optional[str]], models_dir: Path = MODELS_DI
     result = []
     for model_id, messages in counts.most_common():
         name, info = archives.get(model_id, (None, {}))
-        result.append(ModelInfo(model_id=model_id, messages=messages, file=name,
-                                pipeline=info.get("pipeline"), trained_at=info.get("trained_at")))
+        result.append(
+            ModelInfo(
+                model_id=model_id,
+                messages=messages,
+                file=name,
+                pipeline=info.get("pipeline"),
+                trained_at=info.get("trained_at"),
+            )
+        )
     return result

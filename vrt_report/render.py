@@ -3,6 +3,7 @@
 The Dutch wording lives in the templates next to this file; CSV files use ";" and a
 byte-order mark, so that Excel with Dutch settings opens them as columns.
 """
+
 from __future__ import annotations
 
 import csv
@@ -46,13 +47,28 @@ def _bar_chart(rows: List[tuple], horizontal: bool) -> Dict:
     """Bar geometry for the inline SVG charts (no JavaScript, so the page can be mailed)."""
     top = max([count for _, count in rows] or [0]) or 1
     if horizontal:
-        return {"bars": [{"label": label, "count": count, "y": 24 * i, "width": 400 * count / top}
-                         for i, (label, count) in enumerate(rows)],
-                "height": 24 * len(rows)}
+        return {
+            "bars": [
+                {"label": label, "count": count, "y": 24 * i, "width": 400 * count / top}
+                for i, (label, count) in enumerate(rows)
+            ],
+            "height": 24 * len(rows),
+        }
     width = max(12, min(40, 700 // max(1, len(rows))))
-    return {"bars": [{"label": label, "count": count, "x": (width + 4) * i, "width": width,
-                      "height": 120 * count / top} for i, (label, count) in enumerate(rows)],
-            "width": (width + 4) * len(rows), "bar_width": width}
+    return {
+        "bars": [
+            {
+                "label": label,
+                "count": count,
+                "x": (width + 4) * i,
+                "width": width,
+                "height": 120 * count / top,
+            }
+            for i, (label, count) in enumerate(rows)
+        ],
+        "width": (width + 4) * len(rows),
+        "bar_width": width,
+    }
 
 
 def _charts(report: Report) -> Dict:
@@ -71,13 +87,22 @@ def csv_tables(report: Report) -> Dict[str, List[List]]:
         "onbeantwoord.csv": [["vraag", "aantal", "laatst gevraagd", "reden", "varianten"]]
         + [[g.text, g.count, g.last_asked, g.reasons, " | ".join(g.variants)] for g in report.unanswered],
         "duim-omlaag.csv": [["moment", "vraag", "onderwerp", "antwoord"]]
-        + [[t.when, t.rated_question.text if t.rated_question else "",
-            t.rated_question.topic if t.rated_question else "", t.rated_answer or ""]
-           for t in report.thumbs_down],
+        + [
+            [
+                t.when,
+                t.rated_question.text if t.rated_question else "",
+                t.rated_question.topic if t.rated_question else "",
+                t.rated_answer or "",
+            ]
+            for t in report.thumbs_down
+        ],
         "lage-zekerheid.csv": [["moment", "vraag", "onderwerp", "zekerheid"]]
         + [[t.when, t.text, t.topic, f"{t.answer_confidence:.2f}"] for t in report.low_confidence],
         "modellen.csv": [["model", "spaCy-pipeline", "getraind", "model-id", "berichten"]]
-        + [[m.file or "", m.pipeline or "", m.trained_at or "", m.model_id, m.messages] for m in report.models],
+        + [
+            [m.file or "", m.pipeline or "", m.trained_at or "", m.model_id, m.messages]
+            for m in report.models
+        ],
     }
 
 

@@ -4,6 +4,7 @@ Each question goes under the intent the current model finds most likely (the fal
 left out; for FAQ questions the topic `faq/<topic>`), with the confidence in a comment.
 The file is written outside data/, so nothing is trained on before staff moved it.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -15,7 +16,6 @@ from typing import List, Optional
 from tqdm import tqdm
 
 from vrt_nlu.nlu_trace import most_likely_intent
-
 from vrt_report.analysis import Report
 from vrt_report.render import environment
 
@@ -53,19 +53,39 @@ async def _predict(questions: List[tuple], model: Path, progress: bool) -> List[
     configure_structlog(logging.WARNING)  # no per-message debug lines from Rasa's processor
     agent = Agent.load(str(model))
     result = []
-    for text, variants, reason, count, last in tqdm(questions, desc="Intenties voorspellen", unit="vraag",
-                                                    file=sys.stderr, disable=not progress or None, leave=False):
+    for text, variants, reason, count, last in tqdm(
+        questions,
+        desc="Intenties voorspellen",
+        unit="vraag",
+        file=sys.stderr,
+        disable=not progress or None,
+        leave=False,
+    ):
         intent, confidence = most_likely_intent(await agent.parse_message(text))
-        result.append(Suggestion(intent=intent, confidence=confidence, examples=[text, *variants],
-                                 reason=reason, count=count, last_asked=last))
+        result.append(
+            Suggestion(
+                intent=intent,
+                confidence=confidence,
+                examples=[text, *variants],
+                reason=reason,
+                count=count,
+                last_asked=last,
+            )
+        )
     return sorted(result, key=lambda s: (s.intent, -s.count))
 
 
 def write_suggestions(report: Report, items: List[Suggestion], model: Path, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = environment().get_template("nlu-suggestions.yml.j2").render(
-        r=report, suggestions=items, model=model.name,
-        one_line=lambda s: " ".join(s.split()),
+    text = (
+        environment()
+        .get_template("nlu-suggestions.yml.j2")
+        .render(
+            r=report,
+            suggestions=items,
+            model=model.name,
+            one_line=lambda s: " ".join(s.split()),
+        )
     )
     path.write_text(text, encoding="utf-8")
     return path

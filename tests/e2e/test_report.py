@@ -81,7 +81,7 @@ def hold_conversations(bot: BotServers) -> Held:
     held.resident_messages += len(socket_questions)
     held.emergencies += 1
     assert replies[1]["text"].startswith("Bel nu 112")
-    for question, reply in zip(socket_questions, replies):
+    for question, reply in zip(socket_questions, replies, strict=True):
         if any(" ".join(reply["text"].split()).startswith(text) for text in fallbacks):
             held.unanswered.append(question)
 
@@ -132,8 +132,9 @@ def check_report(out: Path, stdout: str, held: Held, model: Path) -> None:
     assert [(row["vraag"], " ".join(row["antwoord"].split())) for row in down] == held.thumbs_down
     assert down[0]["onderwerp"] == "faq/capaciteit"
 
-    (total,) = [row for row in read_csv(out / "per-dag.csv") if row["berichten van inwoners"] != "0"] or [None]
-    assert total is not None
+    days = [row for row in read_csv(out / "per-dag.csv") if row["berichten van inwoners"] != "0"]
+    assert len(days) == 1, days  # every conversation of the test is from today
+    total = days[0]
     assert int(total["gesprekken"]) == held.conversations
     assert int(total["berichten van inwoners"]) == held.resident_messages
     assert int(total["onbeantwoord"]) == len(held.unanswered)
