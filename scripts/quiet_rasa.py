@@ -14,7 +14,10 @@ _show_warning = warnings.showwarning
 
 
 def _show_unless_library_deprecation(message, category, filename, lineno, file=None, line=None):
-    if issubclass(category, DeprecationWarning) and "site-packages" in str(filename):
+    # Raised in an installed package, or by the import system on a package's behalf.
+    if issubclass(category, DeprecationWarning) and (
+        "site-packages" in str(filename) or str(filename).startswith("<frozen ")
+    ):
         return
     _show_warning(message, category, filename, lineno, file, line)
 
