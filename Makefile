@@ -8,11 +8,12 @@ INSTALL_STAMP := .venv/.vrt-installed
 TRAIN_INPUTS := config.yml domain.yml $(shell find data vrt_nlu -type f ! -name '*.pyc' 2>/dev/null)
 MODEL_STAMP := models/.trained
 
-.PHONY: help install train model run shell test test-unit lint bench clean
+.PHONY: help install train model run shell report test test-unit lint bench clean
 
 help:
 	@echo "make run    install, train if needed, start action server, Rasa server and widget page"
-	@echo "make shell  the Rasa shell (with the action server) for VRT staff"
+	@echo "make shell  the Rasa shell (with the action server) for VRT staff; DEBUG=1 shows intent and confidence"
+	@echo "make report what residents asked and where the bot failed (ARGS=\"--days 30\", \"--suggest\")"
 	@echo "make test   lint, validation, unit tests, training, NLU and story tests, end-to-end tests"
 	@echo "make test-unit  the unit tests only (seconds, no servers; also what plain pytest runs)"
 	@echo "make lint   ruff check and ruff format --check"
@@ -42,6 +43,10 @@ run: $(MODEL_STAMP)
 
 shell: $(MODEL_STAMP)
 	@bash scripts/shell.sh
+
+# No training: the report reads the store; --suggest uses the newest model there is.
+report: $(INSTALL_STAMP)
+	@bash scripts/report.sh $(ARGS)
 
 test: $(INSTALL_STAMP)
 	@bash scripts/test.sh

@@ -7,6 +7,7 @@ and credentials.yml. Logs go to `workdir`.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -182,3 +183,35 @@ class BotServers:
         response = requests.post(self.rest_url, json={"sender": sender, "message": message}, timeout=30)
         response.raise_for_status()
         return response.json()
+
+    def say_socketio(self, session_id: str, messages: List[str]) -> List[dict]:
+        """Turns over the socket.io channel, as the widget's socket.io clients talk; one reply each."""
+        return asyncio.run(_socketio_turns(self.rasa_url, session_id, messages))
+
+
+async def _socketio_turns(url: str, session_id: str, messages: List[str]) -> List[dict]:
+    import socketio
+
+    client = socketio.AsyncClient(reconnection=False)
+    replies: asyncio.Queue = asyncio.Queue()
+    confirmed = asyncio.Event()
+
+    @client.on("bot_uttered")
+    async def on_bot_uttered(data):
+        await replies.put(data)
+
+    @client.on("session_confirm")
+    async def on_session_confirm(data):
+        confirmed.set()
+
+    await client.connect(url, transports=["websocket"], socketio_path="/socket.io")
+    try:
+        await client.emit("session_request", {"session_id": session_id})
+        await asyncio.wait_for(confirmed.wait(), 10)
+        answers = []
+        for message in messages:
+            await client.emit("user_uttered", {"message": message, "session_id": session_id})
+            answers.append(await asyncio.wait_for(replies.get(), 30))
+        return answers
+    finally:
+        await client.disconnect()

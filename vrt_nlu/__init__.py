@@ -14,6 +14,7 @@ _MODULES = {
     "FaqConfidenceGate": "vrt_nlu.faq_gate",
     "FaqPayloadHandler": "vrt_nlu.faq_payload",
     "OpeningMessageClassifier": "vrt_nlu.opening",
+    "NluTrace": "vrt_nlu.nlu_trace",
 }
 
 __all__ = list(_MODULES)
