@@ -8,6 +8,7 @@ project folder, which `rasa run actions` puts on sys.path) and calls init_hooks(
   without a token: it refuses to start.
 * Its errors say "internal error" only; rasa-sdk's own handler echoes the request body.
 """
+
 from __future__ import annotations
 
 import hmac

@@ -7,6 +7,7 @@ the tracker store fails. These channels count what a turn sent; when it was noth
 `utter_storing_actieserver`, and when the tracker store was unavailable, `utter_storing_opslag`.
 Both texts are in domain.yml.
 """
+
 from __future__ import annotations
 
 import logging

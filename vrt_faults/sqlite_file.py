@@ -5,6 +5,7 @@ Standard library only, so scripts/run.sh can call it in well under a second:
 Exit status 0 when the file is usable or does not exist yet (Rasa creates it), 1 otherwise,
 with a message that names the file.
 """
+
 from __future__ import annotations
 
 import sqlite3

@@ -14,6 +14,7 @@ the server's one event loop while they wait for a lock. This store (endpoints.ym
   recovers by itself when the database is back;
 * refuses to start, naming the file, when the SQLite file is corrupt.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -7,6 +7,7 @@ the resident's first sight of the bot would be the fallback answer. This
 component gives both the greeting intent with full confidence; the greeting rule
 answers it.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -18,9 +19,7 @@ from rasa.shared.nlu.training_data.message import Message
 from vrt_nlu.base import ConfiguredComponent
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class OpeningMessageClassifier(ConfiguredComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
