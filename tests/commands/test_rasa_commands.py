@@ -9,6 +9,7 @@ The environment keeps RASA_CACHE_DIRECTORY, so `rasa train` reuses the training 
 The default ports must be free: scripts/test_rasa_commands.sh runs these tests in a
 private network namespace, so they never meet another bot on this machine.
 """
+
 from __future__ import annotations
 
 import os
@@ -58,8 +59,13 @@ def shell_line(command: str) -> str:
 
 def rasa(command: str, log: Path, timeout: float = 1800) -> subprocess.CompletedProcess:
     with log.open("wb") as out:
-        return subprocess.run(["bash", "-c", shell_line(command)], env=plain_env(),
-                              stdout=out, stderr=subprocess.STDOUT, timeout=timeout)
+        return subprocess.run(
+            ["bash", "-c", shell_line(command)],
+            env=plain_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=timeout,
+        )
 
 
 class Background:
@@ -68,8 +74,11 @@ class Background:
     def __init__(self, command: str, log: Path):
         self.log = log
         self.process = subprocess.Popen(
-            ["bash", "-c", shell_line(command)], env=plain_env(),
-            stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
+            ["bash", "-c", shell_line(command)],
+            env=plain_env(),
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def stop(self) -> None:
@@ -91,8 +100,10 @@ def port_is_free(port: int) -> bool:
 def logs(tmp_path_factory) -> Path:
     for port in (5005, 5055):
         if not port_is_free(port):
-            pytest.fail(f"port {port} is in use; run these tests with scripts/test_rasa_commands.sh, "
-                        "which gives them a network namespace of their own")
+            pytest.fail(
+                f"port {port} is in use; run these tests with scripts/test_rasa_commands.sh, "
+                "which gives them a network namespace of their own"
+            )
     return tmp_path_factory.mktemp("rasa-commands")
 
 
@@ -133,13 +144,16 @@ def test_rasa_run_answers_over_rest_with_the_action_server(logs, action_server):
         wait_for(f"{SERVER_URL}/webhooks/rest/", server.process, server.log)
 
         def say(sender: str, message: str) -> list:
-            reply = requests.post(f"{SERVER_URL}/webhooks/rest/webhook",
-                                  json={"sender": sender, "message": message}, timeout=60)
+            reply = requests.post(
+                f"{SERVER_URL}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=60
+            )
             reply.raise_for_status()
             return reply.json()
 
         sender = f"plain-{uuid.uuid4().hex[:8]}"
-        assert [m["text"] for m in say(sender, "hoeveel kazernes zijn er?")] == [response_text("utter_faq/capaciteit")]
+        assert [m["text"] for m in say(sender, "hoeveel kazernes zijn er?")] == [
+            response_text("utter_faq/capaciteit")
+        ]
         # Answered by the action server, from knowledge/beleidsplan.yml.
         theme = POLICY_PLAN["innovatie"]
         texts = [m["text"] for m in say(sender, "wat staat er in het beleidsplan over innovatie?")]
@@ -150,8 +164,9 @@ def test_rasa_run_answers_over_rest_with_the_action_server(logs, action_server):
     import sqlite3
 
     with sqlite3.connect(ROOT / "var" / "tracker.db") as db:
-        (count,) = db.execute("SELECT count(*) FROM events WHERE sender_id = ? AND type_name = 'user'",
-                              (sender,)).fetchone()
+        (count,) = db.execute(
+            "SELECT count(*) FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,)
+        ).fetchone()
     assert count == 2
 
 
@@ -163,13 +178,29 @@ class Tmux:
         self.session = "rasa-shell"
 
     def start(self, command: str) -> None:
-        subprocess.run([*self.base, "new-session", "-d", "-s", self.session, "-x", "200", "-y", "50",
-                        f"env -i {' '.join(f'{k}={shlex.quote(v)}' for k, v in plain_env().items())} "
-                        f"bash -c {shlex.quote(shell_line(command))}"], check=True)
+        subprocess.run(
+            [
+                *self.base,
+                "new-session",
+                "-d",
+                "-s",
+                self.session,
+                "-x",
+                "200",
+                "-y",
+                "50",
+                f"env -i {' '.join(f'{k}={shlex.quote(v)}' for k, v in plain_env().items())} "
+                f"bash -c {shlex.quote(shell_line(command))}",
+            ],
+            check=True,
+        )
 
     def screen(self) -> str:
-        result = subprocess.run([*self.base, "capture-pane", "-p", "-J", "-S", "-2000", "-t", self.session],
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            [*self.base, "capture-pane", "-p", "-J", "-S", "-2000", "-t", self.session],
+            capture_output=True,
+            text=True,
+        )
         return result.stdout
 
     def type(self, text: str) -> None:
