@@ -26,8 +26,8 @@ RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
 ACTION_SERVER_DOWN = " ".join(RESPONSES["utter_storing_actieserver"][0]["text"].split())
 STORE_UNAVAILABLE = " ".join(RESPONSES["utter_storing_opslag"][0]["text"].split())
 THEME_QUESTION = "wat staat er in het beleidsplan over netwerk?"
-THEME_ANSWER = "krachtige netwerk"  # in the answer to THEME_QUESTION
-THEME_DETAILS = "landelijk en internationaal"  # in the details of the theme "netwerk"
+THEME_ANSWER = "sterk netwerk"  # in the answer to THEME_QUESTION
+THEME_DETAILS = "VRT heeft een platformfunctie"  # in the follow-up ("vertel meer") to that answer
 
 
 def sender() -> str:
