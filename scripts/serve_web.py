@@ -9,6 +9,7 @@ A plain static file server without directory listings, plus:
 
 Usage: python scripts/serve_web.py [--port 8080] [--bind 127.0.0.1] [--server-url URL]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,17 +39,19 @@ class WidgetHandler(SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
     def end_headers(self) -> None:
-        csp = "; ".join([
-            "default-src 'self'",
-            "script-src 'self'",
-            "style-src 'self'",
-            "img-src 'self' data:",
-            f"connect-src 'self' {origin_of(self.server_url)}",
-            "object-src 'none'",
-            "base-uri 'none'",
-            "form-action 'self'",
-            "frame-ancestors 'self'",
-        ])
+        csp = "; ".join(
+            [
+                "default-src 'self'",
+                "script-src 'self'",
+                "style-src 'self'",
+                "img-src 'self' data:",
+                f"connect-src 'self' {origin_of(self.server_url)}",
+                "object-src 'none'",
+                "base-uri 'none'",
+                "form-action 'self'",
+                "frame-ancestors 'self'",
+            ]
+        )
         self.send_header("Content-Security-Policy", csp)
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "strict-origin-when-cross-origin")
@@ -102,7 +105,10 @@ def main(argv=None) -> int:
     parser.add_argument("--directory", type=Path, default=WEB_DIR)
     args = parser.parse_args(argv)
     server = make_server(args.port, args.bind, args.server_url, args.directory)
-    print(f"Widget demo page on http://{args.bind}:{args.port}/ (Rasa server {args.server_url})", file=sys.stderr)
+    print(
+        f"Widget demo page on http://{args.bind}:{args.port}/ (Rasa server {args.server_url})",
+        file=sys.stderr,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -10,7 +10,7 @@ import sys
 import pytest
 import requests
 
-from tests.servers import ROOT, VENV_BIN, BotServers, current_model, free_port, listening_addresses, wait_for
+from tests.servers import RASA, ROOT, BotServers, current_model, free_port, listening_addresses, wait_for
 
 FORGED_CALL = {
     "next_action": "action_beleidsplan",
@@ -27,7 +27,7 @@ def test_action_server_listens_on_loopback_by_default(bot):
 def test_action_server_refuses_another_interface_without_a_secret(tmp_path):
     servers = BotServers(workdir=tmp_path, model=current_model(), extra_env={"VRT_ACTION_BIND": "0.0.0.0"})
     result = subprocess.run(
-        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(servers.action_port)],
+        [RASA, "run", "actions", "--actions", "actions", "--port", str(servers.action_port)],
         cwd=ROOT, env=servers.env(), capture_output=True, text=True, timeout=120,
     )
     assert result.returncode != 0

@@ -14,7 +14,7 @@ import xmlrpc.client
 import requests
 from supervisor.xmlrpc import SupervisorTransport
 
-from tests.e2e.test_faults import ACTION_SERVER_DOWN, THEME_DETAILS, THEME_QUESTION, texts
+from tests.e2e.test_faults import ACTION_SERVER_DOWN, THEME_ANSWER, THEME_DETAILS, THEME_QUESTION, texts
 from tests.servers import ROOT, free_port, listening_addresses, wait_for
 
 
@@ -45,7 +45,8 @@ def test_make_run_restarts_crashed_parts_and_stops_on_ctrl_c(tmp_path, figures):
         "http://127.0.0.1", transport=SupervisorTransport(None, None, f"unix://{run_dir}/supervisor.sock"))
 
     def say(user: str, message: str) -> list:
-        response = requests.post(f"{rasa}/webhooks/rest/webhook", json={"sender": user, "message": message}, timeout=60)
+        body = {"sender": user, "message": message}
+        response = requests.post(f"{rasa}/webhooks/rest/webhook", json=body, timeout=60)
         response.raise_for_status()
         return response.json()
 
@@ -67,11 +68,14 @@ def test_make_run_restarts_crashed_parts_and_stops_on_ctrl_c(tmp_path, figures):
         # The action server crashes: answers go on, it is started again.
         os.kill(supervisor.supervisor.getProcessInfo("actions")["pid"], signal.SIGKILL)
         crashed = time.monotonic()
-        assert texts(say(f"run-{uuid.uuid4().hex[:8]}", "wat zegt het beleidsplan over innovatie?")) == ACTION_SERVER_DOWN
+        question = "wat zegt het beleidsplan over innovatie?"
+        assert texts(say(f"run-{uuid.uuid4().hex[:8]}", question)) == ACTION_SERVER_DOWN
         assert "29 kazernes" in texts(say(user, "hoeveel kazernes zijn er?"))
         assert say(user, "ik ruik gas")[0]["text"].startswith("Bel nu 112")
-        wait_until_true(lambda: "Bron:" in texts(say(f"run-{uuid.uuid4().hex[:8]}", THEME_QUESTION)), 120)
-        figures(f"make run: action server killed, policy-plan answers back after {time.monotonic() - crashed:.1f} s")
+        answered = lambda: THEME_ANSWER in texts(say(f"run-{uuid.uuid4().hex[:8]}", THEME_QUESTION))  # noqa: E731
+        wait_until_true(answered, 300)
+        seconds = time.monotonic() - crashed
+        figures(f"make run: action server killed, policy-plan answers back after {seconds:.1f} s")
 
         # The Rasa server crashes: it is started again, and the conversation is still there.
         os.kill(supervisor.supervisor.getProcessInfo("rasa")["pid"], signal.SIGKILL)

@@ -1,5 +1,6 @@
 """The systemd units in deploy/systemd are valid for systemd and start the parts the way
 `make run` does: restarted when they stop, on the configured interfaces only."""
+
 import configparser
 import shutil
 import subprocess
@@ -33,7 +34,8 @@ def test_systemd_accepts_the_units(tmp_path):
         text = text.replace("/etc/vrt-assistent/env", str(ROOT / "deploy" / "systemd" / "env.example"))
         text = text.replace("User=vrt", "User=root").replace("Group=vrt", "Group=root")
         (tmp_path / unit.name).write_text(text)
-    result = subprocess.run(["systemd-analyze", "verify", *map(str, sorted(tmp_path.iterdir()))],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        ["systemd-analyze", "verify", *map(str, sorted(tmp_path.iterdir()))], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
