@@ -91,8 +91,10 @@ def test_every_make_target_in_the_readme_exists():
 
 @pytest.mark.parametrize("path", readme_paths())
 def test_every_path_in_the_readme_exists(path):
-    if path.startswith(OUTPUT_DIRS):
+    if any(part + "/" in OUTPUT_DIRS for part in Path(path).parts):
         return  # written by make run/train/test; its folder is in .gitignore
+    if path.startswith(("faq/", "utter_faq/")):
+        return  # an intent or response name, not a file
     assert list(ROOT.glob(path)) or (ROOT / path).exists(), f"README names {path}, which does not exist"
 
 
