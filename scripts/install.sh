@@ -5,7 +5,7 @@ source "$(dirname "$0")/common.sh"
 if ! "$UV" --version >/dev/null 2>&1; then
   say "Installing uv $UV_VERSION into .tools/"
   # A python3 with pip from outside any venv: venvs made by uv (this one too) have no pip.
-  system_path="$(tr ':' '\n' <<<"$PATH" | grep -vxF "$VENV/bin" | paste -sd:)"
+  system_path="$(tr ':' '\n' <<<"$PATH" | grep -vxF -e "$VENV/bin" -e "${VIRTUAL_ENV:-$VENV}/bin" | paste -sd:)"
   PATH="$system_path" python3 -m pip install --quiet --disable-pip-version-check --target "$ROOT/.tools" "uv==$UV_VERSION" \
     || die "could not install uv; is python3 with pip available?"
 fi

@@ -21,7 +21,7 @@ CODE_FILES = sorted(
 )
 CODE = {path: path.read_text() for path in CODE_FILES}
 PROJECT_PREFIXES = ("VRT_", "RASA_", "BENCH_", "NL_CORE_NEWS_SM_")
-SYSTEM_VARIABLES = {"HOME", "PATH", "TERM", "LANG"}
+SYSTEM_VARIABLES = {"HOME", "PATH", "TERM", "LANG", "VIRTUAL_ENV"}
 
 
 def code_spans(markdown: str) -> list:
