@@ -108,12 +108,19 @@ async def _run_turns(model: Path, action_url: str, examples: List[Tuple[str, str
                 actions.append(event.action_name)
         selector = (parse.get("response_selector") or {}).get("faq", {}).get("response", {})
         net = parse.get("emergency_net") or {}
+        # DIET's own top intent: the fallback, when it fired, is put in front of it.
+        model_top = next(
+            (i for i in parse.get("intent_ranking") or [] if i.get("name") != "nlu_fallback"), {}
+        )
         rows.append(
             {
                 "label": label,
                 "text": text,
                 "intent": (parse.get("intent") or {}).get("name"),
                 "faq_answer": selector.get("utter_action"),
+                # For tuning FallbackClassifier and FaqConfidenceGate thresholds (docs/bench.md).
+                "intent_confidence": model_top.get("confidence"),
+                "faq_confidence": selector.get("confidence"),
                 "model_intent": net.get("model_intent", (parse.get("intent") or {}).get("name")),
                 "net": net.get("level"),
                 "answers": answers,
@@ -196,7 +203,19 @@ def figures(rows: List[dict]) -> Dict[str, Any]:
         ),
     }
     result["errors"] = [
-        {k: r[k] for k in ("label", "text", "answers", "intent", "model_intent", "net")}
+        {
+            k: r[k]
+            for k in (
+                "label",
+                "text",
+                "answers",
+                "intent",
+                "model_intent",
+                "net",
+                "intent_confidence",
+                "faq_confidence",
+            )
+        }
         for r in rows
         if not r["correct"] or (r["label"] != EMERGENCY_INTENT and r["only_emergency"])
     ]
@@ -211,12 +230,15 @@ def evaluate(model: Path, log_dir: Path, folder: Path = HELDOUT_DIR) -> Dict[str
     rows = [judge(row) for row in run_examples(model, examples, log_dir)]
     result = figures(rows)
     result["seconds"] = round(time.monotonic() - start, 1)
+    result["rows"] = rows
     return result
 
 
 def bench_step(bench: Any) -> Dict[str, Any]:
     """The `answers` step of `make bench` (bench/run.py): figures under `answers`."""
-    return {"answers": evaluate(bench.model, bench.logs)}
+    result = evaluate(bench.model, bench.logs)
+    result.pop("rows")  # per-question detail stays in results/answers.json
+    return {"answers": result}
 
 
 def gate_failures(result: Dict[str, Any]) -> List[str]:
