@@ -10,7 +10,7 @@ among them (after the 112 line, if the emergency net put one first).
     python -m bench.answers --model models/x.tar.gz [--gate] [--out results/answers.json]
 
 `--gate` is the `make test` gate (scripts/test.sh): it fails below GATE_ANSWER_ACCURACY or
-GATE_EMERGENCY_RECALL; the out-of-scope bar only warns for now (docs/bench.md).
+GATE_EMERGENCY_RECALL, or above GATE_OUT_OF_SCOPE_WRONG.
 """
 
 from __future__ import annotations
@@ -253,17 +253,13 @@ def gate_failures(result: Dict[str, Any]) -> List[str]:
         failures.append(f"answer accuracy {result['answer_accuracy']} < {GATE_ANSWER_ACCURACY}")
     if (result["emergency_recall_net"] or 0) < GATE_EMERGENCY_RECALL:
         failures.append(f"emergency recall {result['emergency_recall_net']} < {GATE_EMERGENCY_RECALL}")
+    if (result["out_of_scope_wrong_rate"] or 0) > GATE_OUT_OF_SCOPE_WRONG:
+        failures.append(
+            f"wrong answers on out-of-scope questions {result['out_of_scope_wrong_rate']} "
+            f"> {GATE_OUT_OF_SCOPE_WRONG}"
+        )
     return failures
 
-
-def gate_warnings(result: Dict[str, Any]) -> List[str]:
-    """Not yet a failure: the out-of-scope figure is still above the issue's bar (docs/bench.md)."""
-    if (result["out_of_scope_wrong_rate"] or 0) > GATE_OUT_OF_SCOPE_WRONG:
-        return [
-            f"wrong answers on out-of-scope questions {result['out_of_scope_wrong_rate']} "
-            f"> {GATE_OUT_OF_SCOPE_WRONG} (not yet gating, see docs/bench.md)"
-        ]
-    return []
 
 
 def summary(result: Dict[str, Any]) -> str:
@@ -301,8 +297,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     for error in result["errors"]:
         print(f"  miss: {error['text']!r}: {error['label']} -> {error['answers']}")
     failures = gate_failures(result) if args.gate else []
-    for warning in gate_warnings(result) if args.gate else []:
-        print(f"WARNING: {warning}", file=sys.stderr)
     for failure in failures:
         print(f"FAIL: {failure}", file=sys.stderr)
     return 1 if failures else 0
