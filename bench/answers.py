@@ -261,7 +261,6 @@ def gate_failures(result: Dict[str, Any]) -> List[str]:
     return failures
 
 
-
 def summary(result: Dict[str, Any]) -> str:
     keys = (
         "heldout_examples",
