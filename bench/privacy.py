@@ -13,7 +13,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 import yaml
 
@@ -82,6 +82,18 @@ def evaluate(redactor, corpus: Dict[str, List[Example]]) -> dict:
         "missed": misses,
         "false_redactions": false_hits,
     }
+
+
+def bench_step(bench: Any) -> Dict[str, Any]:
+    """The `privacy` step of `make bench` (bench/run.py): figures under `redaction`."""
+    from vrt_privacy.redact import Redactor
+
+    redactor = Redactor()
+    figures = {}
+    for label, prefix in SETS:
+        result = evaluate(redactor, load(prefix=prefix))
+        figures[label] = {k: v for k, v in result.items() if k not in ("missed", "false_redactions")}
+    return {"redaction": figures}
 
 
 def main() -> int:
