@@ -96,8 +96,12 @@ class Gate:
             agent = getattr(self.app.ctx, "agent", None) if self.app else None
             if agent is None or agent.domain is None:
                 return frozenset()  # no model yet: no payloads at all
-            self._payloads = guard.offered_payloads(
-                agent.domain.responses, [*guard.WIDGET_PAYLOADS, *guard.knowledge_payloads()])
+            try:
+                themes = guard.knowledge_payloads()
+            except Exception:  # noqa: BLE001 - theme buttons are then read as words
+                logger.exception("No policy-plan theme payloads: the knowledge file cannot be read")
+                themes = []
+            self._payloads = guard.offered_payloads(agent.domain.responses, [*guard.WIDGET_PAYLOADS, *themes])
         return self._payloads
 
     def metadata(self, metadata: Any) -> Dict[str, str]:
