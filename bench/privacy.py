@@ -19,6 +19,8 @@ import yaml
 
 CORPUS = Path(__file__).resolve().parent / "privacy_corpus.yml"
 MARK = re.compile(r"<([a-z-]+):([^<>]+)>")
+# (label, prefix of the two groups in the corpus file)
+SETS = (("development set", ""), ("held-out set", "heldout_"), ("second held-out set", "fresh_"))
 
 
 @dataclass
@@ -38,7 +40,7 @@ def parse(marked: str) -> Example:
 
 
 def load(path: Path = CORPUS, prefix: str = "") -> Dict[str, List[Example]]:
-    """The development set, or with prefix="heldout_" the held-out set."""
+    """The development set, or with a prefix of SETS a held-out set."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return {group: [parse(m) for m in data[prefix + group]]
             for group in ("with_personal_data", "without_personal_data")}
@@ -103,7 +105,7 @@ def main() -> int:
     redactor = Redactor()
     load_s = time.perf_counter() - start
     print(f"Redaction of personal data ({CORPUS.name}); redactor start-up {load_s:.2f} s")
-    for label, prefix in (("development set", ""), ("held-out set", "heldout_")):
+    for label, prefix in SETS:
         r = evaluate(redactor, load(prefix=prefix))
         print(f"{label}: {r['messages_with_personal_data']} messages with personal data "
               f"({r['personal_data_items']} items), {r['messages_without_personal_data']} without")

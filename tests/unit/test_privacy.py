@@ -28,10 +28,10 @@ def payloads(domain):
     return guard.offered_payloads(domain["responses"], [*guard.WIDGET_PAYLOADS, *guard.knowledge_payloads()])
 
 
-@pytest.mark.parametrize("prefix", ["", "heldout_"])
+@pytest.mark.parametrize("prefix", [prefix for _, prefix in corpus_bench.SETS])
 def test_redaction_precision_and_recall_on_the_corpus(redactor, prefix):
     result = corpus_bench.evaluate(redactor, corpus_bench.load(prefix=prefix))
-    assert result["messages_with_personal_data"] >= (100 if not prefix else 40)
+    assert result["messages_with_personal_data"] >= (100 if not prefix else 20)
     assert result["recall"] >= 0.95, result["missed"]
     assert result["precision"] >= 0.95, result["false_redactions"]
     assert result["clean_messages_changed"] == 0
@@ -39,8 +39,8 @@ def test_redaction_precision_and_recall_on_the_corpus(redactor, prefix):
 
 def test_emergency_words_survive_redaction(redactor):
     emergency = guard.emergency_classifier()
-    for group in ("with_personal_data", "heldout_with_personal_data"):
-        for example in corpus_bench.load(prefix=group.removesuffix("with_personal_data"))["with_personal_data"]:
+    for _, prefix in corpus_bench.SETS:
+        for example in corpus_bench.load(prefix=prefix)["with_personal_data"]:
             assert bool(emergency.match(example.text)) == bool(emergency.match(redactor.redact(example.text))), example.text
 
 
