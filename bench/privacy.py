@@ -6,6 +6,7 @@ Recall: the share of the marked personal data that is gone after redaction (ever
 character of it replaced). Precision: the share of the redactions that hit marked personal
 data. A message without personal data that comes back changed is a false alarm.
 """
+
 from __future__ import annotations
 
 import re
@@ -32,7 +33,7 @@ class Example:
 def parse(marked: str) -> Example:
     text, gold, last = "", [], 0
     for m in MARK.finditer(marked):
-        text += marked[last:m.start()]
+        text += marked[last : m.start()]
         gold.append((len(text), len(text) + len(m.group(2)), m.group(1)))
         text += m.group(2)
         last = m.end()
@@ -42,8 +43,10 @@ def parse(marked: str) -> Example:
 def load(path: Path = CORPUS, prefix: str = "") -> Dict[str, List[Example]]:
     """The development set, or with a prefix of SETS a held-out set."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return {group: [parse(m) for m in data[prefix + group]]
-            for group in ("with_personal_data", "without_personal_data")}
+    return {
+        group: [parse(m) for m in data[prefix + group]]
+        for group in ("with_personal_data", "without_personal_data")
+    }
 
 
 def evaluate(redactor, corpus: Dict[str, List[Example]]) -> dict:
@@ -58,12 +61,15 @@ def evaluate(redactor, corpus: Dict[str, List[Example]]) -> dict:
             if any(f.start < g_end and g_start < f.end for g_start, g_end, _ in ex.gold):
                 hits += 1
             else:
-                false_hits.append(f"{ex.text[f.start:f.end]!r} as {f.kind} in: {ex.text}")
+                false_hits.append(f"{ex.text[f.start : f.end]!r} as {f.kind} in: {ex.text}")
         for g_start, g_end, kind in ex.gold:
             gold_total += 1
             covered = [f for f in findings if f.start < g_end and g_start < f.end]
-            if all(any(f.start <= c < f.end for f in covered) for c in range(g_start, g_end)
-                   if not ex.text[c].isspace()):
+            if all(
+                any(f.start <= c < f.end for f in covered)
+                for c in range(g_start, g_end)
+                if not ex.text[c].isspace()
+            ):
                 gold_found += 1
                 kind_right += any(f.kind == kind for f in covered)
             else:
@@ -107,12 +113,18 @@ def main() -> int:
     print(f"Redaction of personal data ({CORPUS.name}); redactor start-up {load_s:.2f} s")
     for label, prefix in SETS:
         r = evaluate(redactor, load(prefix=prefix))
-        print(f"{label}: {r['messages_with_personal_data']} messages with personal data "
-              f"({r['personal_data_items']} items), {r['messages_without_personal_data']} without")
-        print(f"  recall {r['recall']:.3f} (personal data removed), precision {r['precision']:.3f} "
-              f"(redactions that hit personal data), right placeholder {r['right_placeholder']:.3f}")
-        print(f"  messages without personal data changed: {r['clean_messages_changed']}; "
-              f"{r['ms_per_message']} ms per message")
+        print(
+            f"{label}: {r['messages_with_personal_data']} messages with personal data "
+            f"({r['personal_data_items']} items), {r['messages_without_personal_data']} without"
+        )
+        print(
+            f"  recall {r['recall']:.3f} (personal data removed), precision {r['precision']:.3f} "
+            f"(redactions that hit personal data), right placeholder {r['right_placeholder']:.3f}"
+        )
+        print(
+            f"  messages without personal data changed: {r['clean_messages_changed']}; "
+            f"{r['ms_per_message']} ms per message"
+        )
         for line in r["missed"]:
             print(f"  missed: {line}")
         for line in r["false_redactions"]:

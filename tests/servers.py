@@ -190,7 +190,12 @@ class BotServers:
 
 
 async def socketio_turns(
-    url: str, session_id: str, messages: List[Any], headers: Optional[dict] = None, quiet_s: float = 1.0, **client_options
+    url: str,
+    session_id: str,
+    messages: List[Any],
+    headers: Optional[dict] = None,
+    quiet_s: float = 1.0,
+    **client_options,
 ) -> List[List[dict]]:
     """A conversation through a real socket.io client; returns all the bot's messages per turn.
 

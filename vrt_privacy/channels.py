@@ -21,6 +21,7 @@ What they add to Rasa's channels:
 - files the server creates (the SQLite tracker store, a --log-file) are readable by the
   service user only (umask 077), and an existing SQLite store is set to mode 600.
 """
+
 from __future__ import annotations
 
 import json
@@ -65,8 +66,10 @@ class Gate:
         self.max_body_bytes = int(credentials.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES))
         self.redactor = default_redactor()
         self.guard = guard.MessageGuard(
-            self.redactor, guard.emergency_classifier(),
-            int(credentials.get("max_message_chars", guard.DEFAULT_MAX_MESSAGE_CHARS)))
+            self.redactor,
+            guard.emergency_classifier(),
+            int(credentials.get("max_message_chars", guard.DEFAULT_MAX_MESSAGE_CHARS)),
+        )
         self.app: Optional[Sanic] = None
         self._payloads: Optional[FrozenSet[str]] = None
 
@@ -107,14 +110,24 @@ class Gate:
     def metadata(self, metadata: Any) -> Dict[str, str]:
         return guard.clean_metadata(metadata, self.redactor)
 
-    async def turn(self, on_new_message: OnNewMessage, text: str, output: OutputChannel,
-                   sender_id: str, input_channel: str, metadata: Dict[str, str]) -> None:
+    async def turn(
+        self,
+        on_new_message: OnNewMessage,
+        text: str,
+        output: OutputChannel,
+        sender_id: str,
+        input_channel: str,
+        metadata: Dict[str, str],
+    ) -> None:
         checked = self.guard.check(text, self.payloads())
         sent = len(output.messages)
         if checked.text is not None:
             try:
-                await on_new_message(UserMessage(checked.text, output, sender_id,
-                                                 input_channel=input_channel, metadata=metadata))
+                await on_new_message(
+                    UserMessage(
+                        checked.text, output, sender_id, input_channel=input_channel, metadata=metadata
+                    )
+                )
             except Exception:  # noqa: BLE001 - the resident gets an answer, the log an excerpt
                 logger.exception("Handling the message %r failed", guard.excerpt(checked.text))
         for note in checked.notes:
@@ -176,8 +189,14 @@ class RestInput(rest.RestInput):
             except BadRequest as reason:
                 return response.json({"error": str(reason)}, status=400)
             collector = CollectingOutputChannel()
-            await self.gate.turn(on_new_message, data["message"], collector, data["sender"],
-                                 self.name(), self.gate.metadata(data["metadata"]))
+            await self.gate.turn(
+                on_new_message,
+                data["message"],
+                collector,
+                data["sender"],
+                self.name(),
+                self.gate.metadata(data["metadata"]),
+            )
             return response.json(collector.messages)
 
         return webhook
@@ -202,7 +221,8 @@ class SocketIOInput(socketio.SocketIOInput):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "SocketIOInput":
         credentials = credentials or {}
         channel = super().from_credentials(
-            {k: v for k, v in credentials.items() if k not in ("max_message_chars", "max_body_bytes")})
+            {k: v for k, v in credentials.items() if k not in ("max_message_chars", "max_body_bytes")}
+        )
         channel.gate = Gate(credentials)
         return channel
 
@@ -252,8 +272,9 @@ class SocketIOInput(socketio.SocketIOInput):
                     metadata = json.loads(metadata)
                 except ValueError:
                     metadata = None
-            await self.gate.turn(on_new_message, text, output, sender_id, self.name(),
-                                 self.gate.metadata(metadata))
+            await self.gate.turn(
+                on_new_message, text, output, sender_id, self.name(), self.gate.metadata(metadata)
+            )
 
         sio.on("session_request", session_request, namespace=self.namespace)
         sio.on(self.user_message_evt, handle_message, namespace=self.namespace)

@@ -11,6 +11,7 @@
   Anything else typed with a leading "/" is read as plain text, so residents cannot
   trigger internal intents (/session_start, /restart) or set slots.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,12 +26,13 @@ import yaml
 from vrt_privacy.redact import ROOT, Redactor
 
 # Replies of the channel itself (B1 Dutch, "je").
-TOO_LONG = ("Je bericht is te lang. Stel je vraag in maximaal {max} tekens. "
-            "Deel geen persoonlijke gegevens. Bij nood: bel 112.")
+TOO_LONG = (
+    "Je bericht is te lang. Stel je vraag in maximaal {max} tekens. "
+    "Deel geen persoonlijke gegevens. Bij nood: bel 112."
+)
 EMPTY = "Ik heb geen vraag van je gekregen. Typ je vraag, dan help ik je graag."
 UNREADABLE = "Ik kan je bericht niet lezen. Typ je vraag opnieuw. Bij nood: bel 112."
-SORRY = ("Sorry, er ging iets mis. Probeer het nog een keer, of kijk op www.vrtwente.nl. "
-         "Bij nood: bel 112.")
+SORRY = "Sorry, er ging iets mis. Probeer het nog een keer, of kijk op www.vrtwente.nl. Bij nood: bel 112."
 
 DEFAULT_MAX_MESSAGE_CHARS = 1000
 # The website widget (web/vrt-chat.js) sends these itself: the welcome payload
@@ -47,8 +49,11 @@ PAYLOAD = re.compile(r"^/(?P<intent>[\w/-]+)(?P<entities>\{.*\})?$", re.S)
 def clean(text: str) -> str:
     """NFKC, without control and invisible characters, whitespace collapsed."""
     text = unicodedata.normalize("NFKC", text)
-    text = "".join(" " if ch.isspace() else ch for ch in text
-                   if ch.isspace() or unicodedata.category(ch) not in REMOVED_CATEGORIES)
+    text = "".join(
+        " " if ch.isspace() else ch
+        for ch in text
+        if ch.isspace() or unicodedata.category(ch) not in REMOVED_CATEGORIES
+    )
     return " ".join(text.split())
 
 
@@ -70,7 +75,9 @@ def canonical_payload(text: str) -> Optional[str]:
         return None
     if not isinstance(entities, dict):
         return None
-    return f"/{match['intent']}{json.dumps(entities, sort_keys=True, separators=(',', ':'), ensure_ascii=False)}"
+    return (
+        f"/{match['intent']}{json.dumps(entities, sort_keys=True, separators=(',', ':'), ensure_ascii=False)}"
+    )
 
 
 def offered_payloads(responses: Dict[str, List[Dict[str, Any]]], extra: Iterable[str] = ()) -> FrozenSet[str]:
@@ -141,8 +148,10 @@ class MessageGuard:
         backtracks); windows keep it linear, and an emergency is said in a few words.
         """
         step = window // 2
-        return any(self.emergency.match(text[start:start + window])
-                   for start in range(0, max(len(text) - step, 1), step))
+        return any(
+            self.emergency.match(text[start : start + window])
+            for start in range(0, max(len(text) - step, 1), step)
+        )
 
     def check(self, raw: str, payloads: FrozenSet[str]) -> Turn:
         text = clean(raw)

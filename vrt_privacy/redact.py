@@ -9,6 +9,7 @@ What is kept, so the bot still understands the question: every word of the proje
 training data, answers and knowledge (vrt_nlu and the emergency patterns depend on them),
 every Dutch place name, service numbers (112, 0800-, 0900-, 088-numbers), years and counts.
 """
+
 from __future__ import annotations
 
 import importlib.metadata
@@ -31,8 +32,10 @@ KINDS = ("e-mailadres", "iban", "bsn", "telefoonnummer", "postcode", "adres", "n
 
 # Numbers of organisations, not of people: 0800, 0900, 0906/0909 and 088 (UAN) numbers.
 SERVICE_NUMBER_TYPES = {
-    PhoneNumberType.TOLL_FREE, PhoneNumberType.PREMIUM_RATE,
-    PhoneNumberType.SHARED_COST, PhoneNumberType.UAN,
+    PhoneNumberType.TOLL_FREE,
+    PhoneNumberType.PREMIUM_RATE,
+    PhoneNumberType.SHARED_COST,
+    PhoneNumberType.UAN,
 }
 
 EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -53,9 +56,31 @@ SENTENCE_END = re.compile(r"(^|[.!?:;\n]\s*)$")
 
 # Words after which a name follows: "mijn naam is ...", "ik ben ...", "buurman ...".
 NAME_TRIGGERS = (
-    "naam is", "naam", "ik heet", "heet", "ik ben", "met", "namens", "groet", "groeten",
-    "gr", "buurman", "buurvrouw", "vader", "moeder", "zoon", "dochter", "man", "vrouw",
-    "broer", "zus", "opa", "oma", "vriend", "vriendin", "collega",
+    "naam is",
+    "naam",
+    "ik heet",
+    "heet",
+    "ik ben",
+    "met",
+    "namens",
+    "groet",
+    "groeten",
+    "gr",
+    "buurman",
+    "buurvrouw",
+    "vader",
+    "moeder",
+    "zoon",
+    "dochter",
+    "man",
+    "vrouw",
+    "broer",
+    "zus",
+    "opa",
+    "oma",
+    "vriend",
+    "vriendin",
+    "collega",
 )
 
 
@@ -95,32 +120,43 @@ def _folded(lines: Iterable[str]) -> FrozenSet[str]:
 
 def project_vocabulary(root: Path = ROOT) -> FrozenSet[str]:
     """Every word of the training data, the answers and the knowledge files."""
-    files = [*root.glob("data/**/*.yml"), *root.glob("domain*.yml"), *root.glob("domain/**/*.yml"),
-             *root.glob("knowledge/**/*.yml")]
+    files = [
+        *root.glob("data/**/*.yml"),
+        *root.glob("domain*.yml"),
+        *root.glob("domain/**/*.yml"),
+        *root.glob("knowledge/**/*.yml"),
+    ]
     return frozenset(fold(w) for path in files for w in WORD.findall(path.read_text(encoding="utf-8")))
 
 
 class Redactor:
-    def __init__(self, lookup_dir: Optional[Path] = None, vocabulary: Optional[FrozenSet[str]] = None) -> None:
+    def __init__(
+        self, lookup_dir: Optional[Path] = None, vocabulary: Optional[FrozenSet[str]] = None
+    ) -> None:
         lists = lookup_dir or _lookup_dir()
         names = lists / "names"
         places = lists / "locations"
         self.places = _folded(
-            line for name in ("residences.txt", "municipalities.txt", "regions.txt", "provinces.txt")
+            line
+            for name in ("residences.txt", "municipalities.txt", "regions.txt", "provinces.txt")
             for line in _read(places / name)
         )
         # Words that never start a name: the question's words and common Dutch words.
         self.common = (vocabulary if vocabulary is not None else project_vocabulary()) | _folded(
-            _read(lists / "stop_words.txt") + _read(lists / "top_1000_terms.txt"))
+            _read(lists / "stop_words.txt") + _read(lists / "top_1000_terms.txt")
+        )
         self.first_names = _folded(_read(names / "first_names.txt")) - _folded(
-            _read(names / "first_name_exceptions.txt"))
+            _read(names / "first_name_exceptions.txt")
+        )
         self.surnames = _folded(_read(names / "surnames.txt")) - _folded(
-            _read(names / "surname_exceptions.txt"))
+            _read(names / "surname_exceptions.txt")
+        )
         # surnames that take an interfix: "Jong" in "de Jong"
         self.interfix_surnames = _folded(_read(names / "interfix_surnames.txt"))
         self.interfixes = _folded(_read(names / "interfixes.txt"))
         self.streets = _folded(_read(places / "streets" / "streets_bag.txt")) - _folded(
-            _read(places / "streets" / "street_exceptions.txt"))
+            _read(places / "streets" / "street_exceptions.txt")
+        )
         # "meneer", "mevrouw", "dhr", "de heer", ...: a surname follows, even one that is a place.
         self.honorifics = _folded(p.rstrip(".") for p in _read(names / "prefixes.txt")) | {"familie", "fam"}
         self.triggers = frozenset(NAME_TRIGGERS) | self.honorifics
@@ -129,18 +165,26 @@ class Redactor:
 
     def find(self, text: str) -> List[Finding]:
         """Non-overlapping findings, in text order."""
-        numbers = _first_wins([*self._emails(text), *self._ibans(text), *self._bsns(text),
-                               *self._phones(text), *self._postcodes(text)])
+        numbers = _first_wins(
+            [
+                *self._emails(text),
+                *self._ibans(text),
+                *self._bsns(text),
+                *self._phones(text),
+                *self._postcodes(text),
+            ]
+        )
         # Words are looked at with the numbers masked: "7471 BC Goor" is no "bc. Goor".
         masked = text
         for f in numbers:
-            masked = masked[:f.start] + "#" * (f.end - f.start) + masked[f.end:]
-        return sorted(_first_wins([*numbers, *self._addresses(masked), *self._names(masked)]),
-                      key=lambda f: f.start)
+            masked = masked[: f.start] + "#" * (f.end - f.start) + masked[f.end :]
+        return sorted(
+            _first_wins([*numbers, *self._addresses(masked), *self._names(masked)]), key=lambda f: f.start
+        )
 
     def redact(self, text: str) -> str:
         for finding in reversed(self.find(text)):
-            text = f"{text[:finding.start]}[{finding.kind}]{text[finding.end:]}"
+            text = f"{text[: finding.start]}[{finding.kind}]{text[finding.end :]}"
         return text
 
     # --- detectors --------------------------------------------------------------------
@@ -159,15 +203,19 @@ class Redactor:
             # Numbers from ranges not (yet) handed out are still someone's number, but a
             # merely "possible" number must at least be written as one: 0... or +...
             if not phonenumbers.is_valid_number(match.number) and not (
-                    match.raw_string[:1] in "0+(" and sum(c.isdigit() for c in match.raw_string) >= 10):
+                match.raw_string[:1] in "0+(" and sum(c.isdigit() for c in match.raw_string) >= 10
+            ):
                 continue
             if phonenumbers.number_type(match.number) not in SERVICE_NUMBER_TYPES:
                 yield Finding(match.start, match.end, "telefoonnummer")
 
     @staticmethod
     def _bsns(text: str) -> Iterable[Finding]:
-        return (Finding(m.start(), m.end(), "bsn") for m in BSN.finditer(text)
-                if bsn.is_valid(re.sub(r"\D", "", m.group())))
+        return (
+            Finding(m.start(), m.end(), "bsn")
+            for m in BSN.finditer(text)
+            if bsn.is_valid(re.sub(r"\D", "", m.group()))
+        )
 
     def _postcodes(self, text: str) -> Iterable[Finding]:
         for m in POSTCODE.finditer(text):
@@ -184,7 +232,7 @@ class Redactor:
             if not number or not token.text[:1].isalpha():
                 continue
             for size in range(min(4, i + 1), 0, -1):
-                words = tokens[i - size + 1: i + 1]
+                words = tokens[i - size + 1 : i + 1]
                 street = fold(" ".join(w.text for w in words))
                 if all(w.key in self.common for w in words):
                     continue
@@ -208,7 +256,7 @@ class Redactor:
     # --- names ------------------------------------------------------------------------
 
     def _trigger_before(self, tokens: List[Token], i: int) -> Optional[str]:
-        before = [t.key for t in tokens[max(0, i - 2): i]]
+        before = [t.key for t in tokens[max(0, i - 2) : i]]
         for n in (2, 1):
             words = " ".join(before[-n:])
             if len(before) >= n and words in self.triggers:
@@ -234,7 +282,7 @@ class Redactor:
         if not first:
             return None
         if token.capitalised:  # "Henk" in the middle of a sentence, "Jan de Vries" anywhere
-            initial = SENTENCE_END.search(text[:token.start]) is not None
+            initial = SENTENCE_END.search(text[: token.start]) is not None
             return end if end > i or not initial else None
         # lower case without a trigger: only a first name plus a known surname
         return end if end > i and tokens[end].key in self.surnames else None
@@ -247,22 +295,40 @@ class Redactor:
         if after_interfix:
             return token.capitalised or token.key in self.surnames
         return token.key not in self.common and (
-            token.capitalised or token.key in self.first_names or token.key in self.surnames)
+            token.capitalised or token.key in self.first_names or token.key in self.surnames
+        )
 
     def _extend(self, text: str, tokens: List[Token], i: int) -> int:
         """Last token of the name that starts at token i: more first names, interfixes, surnames."""
         end = i
         while end + 1 < len(tokens) and _adjacent(text, tokens[end], tokens[end + 1]):
             j = end + 1
-            interfix = next((n for n in (3, 2, 1) if j + n < len(tokens)
-                             and " ".join(t.key for t in tokens[j:j + n]) in self.interfixes
-                             and all(_adjacent(text, a, b) for a, b in zip(tokens[j:j + n], tokens[j + 1:j + n + 1]))), 0)
+            interfix = next(
+                (
+                    n
+                    for n in (3, 2, 1)
+                    if j + n < len(tokens)
+                    and " ".join(t.key for t in tokens[j : j + n]) in self.interfixes
+                    and all(
+                        _adjacent(text, a, b)
+                        for a, b in zip(tokens[j : j + n], tokens[j + 1 : j + n + 1], strict=True)
+                    )
+                ),
+                0,
+            )
             candidate = tokens[j + interfix]
             k = j + interfix
-            if (interfix and candidate.key in self.interfix_surnames) or self._surname_word(candidate, interfix > 0):
+            if (interfix and candidate.key in self.interfix_surnames) or self._surname_word(
+                candidate, interfix > 0
+            ):
                 end = k
-            elif candidate.capitalised and k + 1 < len(tokens) and _adjacent(text, candidate, tokens[k + 1]) \
-                    and tokens[k + 1].capitalised and self._surname_word(tokens[k + 1], False):
+            elif (
+                candidate.capitalised
+                and k + 1 < len(tokens)
+                and _adjacent(text, candidate, tokens[k + 1])
+                and tokens[k + 1].capitalised
+                and self._surname_word(tokens[k + 1], False)
+            ):
                 end = k + 1  # a double surname whose first part is a word: "Oude Nijhuis"
             else:
                 break
@@ -284,7 +350,7 @@ def _tokens(text: str) -> List[Token]:
 
 def _adjacent(text: str, left: Token, right: Token) -> bool:
     """Only spaces between two tokens (no comma, full stop, ...)."""
-    return left.end < right.start and text[left.end:right.start].isspace()
+    return left.end < right.start and text[left.end : right.start].isspace()
 
 
 @lru_cache(maxsize=1)

@@ -10,6 +10,7 @@ Redis store (one JSON value per conversation). Safe while the bot runs: SQL dele
 one transaction; a Redis conversation is rewritten with WATCH/MULTI, so a reply saved at
 the same moment is never lost (the purge retries that conversation).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,8 +47,11 @@ def purge(store: Any, days: float, now: Optional[float] = None) -> int:
     if _is_redis(store):
         return sum(_trim_redis(store, key, cutoff) for key in store.red.scan_iter(store.key_prefix + "*"))
     with store.session_scope() as session:
-        deleted = session.query(store.SQLEvent).filter(store.SQLEvent.timestamp < cutoff).delete(
-            synchronize_session=False)
+        deleted = (
+            session.query(store.SQLEvent)
+            .filter(store.SQLEvent.timestamp < cutoff)
+            .delete(synchronize_session=False)
+        )
         session.commit()
     return deleted
 
@@ -60,8 +64,11 @@ def forget(store: Any, sender_id: str) -> int:
         store.red.delete(key)
         return len(json.loads(raw).get("events", [])) if raw else 0
     with store.session_scope() as session:
-        deleted = session.query(store.SQLEvent).filter(store.SQLEvent.sender_id == sender_id).delete(
-            synchronize_session=False)
+        deleted = (
+            session.query(store.SQLEvent)
+            .filter(store.SQLEvent.sender_id == sender_id)
+            .delete(synchronize_session=False)
+        )
         session.commit()
     return deleted
 
@@ -97,13 +104,17 @@ def _trim_redis(store: Any, key: Any, cutoff: float) -> int:
 
 
 def main(argv: Optional[list] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m vrt_privacy.retention", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m vrt_privacy.retention",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--endpoints", default=os.environ.get("VRT_ENDPOINTS", "endpoints.yml"))
     commands = parser.add_subparsers(dest="command", required=True)
     purge_cmd = commands.add_parser("purge", help="delete events older than --days days")
-    purge_cmd.add_argument("--days", type=float,
-                           default=float(os.environ.get("VRT_RETENTION_DAYS", DEFAULT_DAYS)))
+    purge_cmd.add_argument(
+        "--days", type=float, default=float(os.environ.get("VRT_RETENTION_DAYS", DEFAULT_DAYS))
+    )
     forget_cmd = commands.add_parser("forget", help="delete one conversation")
     forget_cmd.add_argument("sender_id")
     args = parser.parse_args(argv)

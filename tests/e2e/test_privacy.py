@@ -5,6 +5,7 @@ with a forged X-Forwarded-For) and through a real socket.io client; then the SQL
 PostgreSQL and Redis stores and the server log are read back. Retention (purge, forget)
 runs while the bot runs.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -13,14 +14,12 @@ import json
 import sqlite3
 import stat
 import subprocess
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 import socketio
 
-from tests.e2e.test_shared_stores import postgres_server, redis_server  # noqa: F401 (fixtures)
 from tests.servers import ROOT, VENV_BIN, BotServers, socketio_turns
 
 CONVERSATION = [
@@ -30,8 +29,20 @@ CONVERSATION = [
     "er is brand bij mijn buurman Henk Visser, bel 0612345679",
 ]
 # Short digit strings are not checked alone: they occur in stored confidences (0.0...3942...).
-PERSONAL = ["Jan de Vries", "Vries", "Hengelosestraat", "7514 AB", "06-12345678", "jan.devries", "944117715",
-            "ABNA 2876", "2876 3942", "Henk", "Visser", "0612345679"]
+PERSONAL = [
+    "Jan de Vries",
+    "Vries",
+    "Hengelosestraat",
+    "7514 AB",
+    "06-12345678",
+    "jan.devries",
+    "944117715",
+    "ABNA 2876",
+    "2876 3942",
+    "Henk",
+    "Visser",
+    "0612345679",
+]
 PLACEHOLDERS = ["[naam]", "[adres]", "[postcode]", "[telefoonnummer]", "[e-mailadres]", "[bsn]", "[iban]"]
 CLIENT_IP = "127.0.0.2"
 FORWARDED_IP = "203.0.113.77"
@@ -44,10 +55,16 @@ def new_id(prefix: str = "privacy") -> str:
 
 def post(bot: BotServers, body: bytes) -> tuple:
     """A raw POST to the REST webhook from CLIENT_IP; returns (status, body text)."""
-    connection = http.client.HTTPConnection("127.0.0.1", bot.rasa_port, timeout=120, source_address=(CLIENT_IP, 0))
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", bot.rasa_port, timeout=120, source_address=(CLIENT_IP, 0)
+    )
     try:
-        connection.request("POST", "/webhooks/rest/webhook", body=body,
-                           headers={"Content-Type": "application/json", "X-Forwarded-For": FORWARDED_IP})
+        connection.request(
+            "POST",
+            "/webhooks/rest/webhook",
+            body=body,
+            headers={"Content-Type": "application/json", "X-Forwarded-For": FORWARDED_IP},
+        )
         response = connection.getresponse()
         return response.status, response.read().decode("utf-8", "replace")
     finally:
@@ -84,13 +101,20 @@ def sqlite_rows(db: str, sender: str | None = None) -> list:
 
 
 def retention(bot: BotServers, *args: str) -> str:
-    result = subprocess.run([str(VENV_BIN / "python"), "-m", "vrt_privacy.retention", "--endpoints", bot.endpoints,
-                             *args], cwd=ROOT, env=bot.env(), capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [str(VENV_BIN / "python"), "-m", "vrt_privacy.retention", "--endpoints", bot.endpoints, *args],
+        cwd=ROOT,
+        env=bot.env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
 
 
 # --- SQLite, REST and socket.io ----------------------------------------------------------
+
 
 def test_conversations_over_rest_and_socketio_store_no_personal_data(bot):
     converse_both_channels(bot)
@@ -127,10 +151,15 @@ def test_purge_and_forget_while_the_bot_runs(bot):
 
 # --- bad input ------------------------------------------------------------------------------
 
+
 def bad_rest_inputs():
     sender = new_id("bad")
     return [
-        (b"{bad", 400), (b"[1, 2]", 400), (b'"hallo"', 400), (b"", 400), (b"\xff\xfe\x00", 400),
+        (b"{bad", 400),
+        (b"[1, 2]", 400),
+        (b'"hallo"', 400),
+        (b"", 400),
+        (b"\xff\xfe\x00", 400),
         (json.dumps({"sender": sender, "message": 5}).encode(), 400),
         (json.dumps({"sender": sender, "message": None}).encode(), 400),
         (json.dumps({"sender": sender, "message": ["hallo"]}).encode(), 400),
@@ -141,7 +170,10 @@ def bad_rest_inputs():
         (json.dumps({"sender": sender, "message": "a" * 1_000_000}).encode(), 413),
         (json.dumps({"sender": sender, "message": ""}).encode(), 200),
         (json.dumps({"sender": sender, "message": "\u0000\u0007\u200b"}).encode(), 200),
-        (json.dumps({"sender": sender, "message": "hoeveel\u0000 kazernes\u202e zijn er?\ud800"}).encode(), 200),
+        (
+            json.dumps({"sender": sender, "message": "hoeveel\u0000 kazernes\u202e zijn er?\ud800"}).encode(),
+            200,
+        ),
         (json.dumps({"sender": sender, "message": "/session_start"}).encode(), 200),
         (json.dumps({"sender": sender, "message": "/restart"}).encode(), 200),
         (json.dumps({"sender": sender, "message": '/faq{"x":1}'}).encode(), 200),
@@ -166,12 +198,18 @@ def test_typed_payloads_cannot_set_slots_or_start_sessions(bot):
     say(bot, user, '/beleidsplan{"beleidsthema":"geheim"}')
     say(bot, user, "/session_start")
     with sqlite3.connect(bot.env()["VRT_TRACKER_DB"]) as connection:
-        events = [json.loads(data) for (data,) in connection.execute(
-            "SELECT data FROM events WHERE sender_id = ? ORDER BY id", (user,))]
+        events = [
+            json.loads(data)
+            for (data,) in connection.execute(
+                "SELECT data FROM events WHERE sender_id = ? ORDER BY id", (user,)
+            )
+        ]
     assert not [e for e in events if e["event"] == "slot" and e.get("value") == "geheim"]
     assert len([e for e in events if e["event"] == "session_started"]) == 1
-    assert [e["text"] for e in events if e["event"] == "user"] == ['beleidsplan{"beleidsthema":"geheim"}',
-                                                                   "session_start"]
+    assert [e["text"] for e in events if e["event"] == "user"] == [
+        'beleidsplan{"beleidsthema":"geheim"}',
+        "session_start",
+    ]
 
 
 def test_offered_payloads_still_work(bot):
@@ -190,11 +228,24 @@ def test_long_message_with_a_hidden_emergency_gets_112_first_over_rest(bot):
 
 def test_socketio_bad_input_gets_a_polite_dutch_reply(bot):
     session = uuid.uuid4().hex
-    turns = asyncio.run(socketio_turns(bot.rasa_url, session, [
-        5, {"message": 5, "session_id": session}, {"message": "hallo"}, {"session_id": session},
-        {"message": "hallo", "session_id": ["x"]}, {"message": "hallo", "session_id": session, "metadata": "{bad"},
-        "/session_start", '/faq{"x":1}', "\u0000", "ik vraag " * 300 + "mijn buurman is bewusteloos",
-    ]))
+    turns = asyncio.run(
+        socketio_turns(
+            bot.rasa_url,
+            session,
+            [
+                5,
+                {"message": 5, "session_id": session},
+                {"message": "hallo"},
+                {"session_id": session},
+                {"message": "hallo", "session_id": ["x"]},
+                {"message": "hallo", "session_id": session, "metadata": "{bad"},
+                "/session_start",
+                '/faq{"x":1}',
+                "\u0000",
+                "ik vraag " * 300 + "mijn buurman is bewusteloos",
+            ],
+        )
+    )
     assert all(turn and all(m.get("text") for m in turn) for turn in turns)
     assert "niet lezen" in turns[0][0]["text"] and "niet lezen" in turns[1][0]["text"]
     assert turns[-1][0]["text"].startswith("Bel nu 112") and "te lang" in turns[-1][-1]["text"]
@@ -202,11 +253,16 @@ def test_socketio_bad_input_gets_a_polite_dutch_reply(bot):
 
 def test_socketio_accepts_only_the_allowed_origins(bot):
     allowed = bot.cors_origins[0]
-    (turn,) = asyncio.run(socketio_turns(bot.rasa_url, uuid.uuid4().hex, ["hallo"], headers={"Origin": allowed}))
+    (turn,) = asyncio.run(
+        socketio_turns(bot.rasa_url, uuid.uuid4().hex, ["hallo"], headers={"Origin": allowed})
+    )
     assert "Bij nood" in turn[0]["text"]
     with pytest.raises(socketio.exceptions.ConnectionError):
-        asyncio.run(socketio_turns(bot.rasa_url, uuid.uuid4().hex, ["hallo"],
-                                   headers={"Origin": "https://evil.example"}))
+        asyncio.run(
+            socketio_turns(
+                bot.rasa_url, uuid.uuid4().hex, ["hallo"], headers={"Origin": "https://evil.example"}
+            )
+        )
 
 
 def test_a_huge_socketio_packet_is_refused_and_the_server_goes_on(bot):
@@ -226,24 +282,36 @@ def test_a_huge_socketio_packet_is_refused_and_the_server_goes_on(bot):
 
 # --- PostgreSQL and Redis ---------------------------------------------------------------
 
+
 def store_server(tmp_path_factory, bot, endpoints: str, env: dict) -> BotServers:
-    server = BotServers(workdir=tmp_path_factory.mktemp("privacy-store"), model=bot.model, endpoints=endpoints,
-                        extra_env=env, action_port=bot.action_port)
+    server = BotServers(
+        workdir=tmp_path_factory.mktemp("privacy-store"),
+        model=bot.model,
+        endpoints=endpoints,
+        extra_env=env,
+        action_port=bot.action_port,
+    )
     server.start_rasa()  # shares the session's action server
     return server
 
 
-def test_postgres_store_keeps_no_personal_data_and_purges(tmp_path_factory, bot, postgres_server, redis_server):
+def test_postgres_store_keeps_no_personal_data_and_purges(
+    tmp_path_factory, bot, postgres_server, redis_server
+):
     import psycopg2
 
-    server = store_server(tmp_path_factory, bot, "deploy/endpoints.postgres.yml", {**postgres_server, **redis_server})
+    server = store_server(
+        tmp_path_factory, bot, "deploy/endpoints.postgres.yml", {**postgres_server, **redis_server}
+    )
     try:
         rest_user, sio_user = converse_both_channels(server)
         connect = dict(host="127.0.0.1", port=postgres_server["VRT_DB_PORT"], user="rasa", dbname="rasa")
         with psycopg2.connect(**connect) as db, db.cursor() as cursor:
             cursor.execute("SELECT * FROM events")
             assert_nothing_personal(repr(cursor.fetchall()))
-            cursor.execute("UPDATE events SET timestamp = timestamp - %s WHERE sender_id = %s", (OLD, rest_user))
+            cursor.execute(
+                "UPDATE events SET timestamp = timestamp - %s WHERE sender_id = %s", (OLD, rest_user)
+            )
         retention(server, "purge")  # VRT_RETENTION_DAYS default: 30
         retention(server, "forget", sio_user)
         with psycopg2.connect(**connect) as db, db.cursor() as cursor:
