@@ -98,7 +98,6 @@ def test_service_numbers_counts_and_years_stay(redactor, text):
     [
         "/faq/capaciteit",
         "/faq/gemeenten",
-        "/vertel_meer",
         "/beleidsplan",
         '/beleidsplan{"beleidsthema":"koers"}',
         '/beleidsplan{"beleidsthema": "innovatie"}',
