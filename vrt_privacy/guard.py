@@ -30,7 +30,6 @@ TOO_LONG = (
     "Je bericht is te lang. Stel je vraag in maximaal {max} tekens. "
     "Deel geen persoonlijke gegevens. Bij nood: bel 112."
 )
-EMPTY = "Ik heb geen vraag van je gekregen. Typ je vraag, dan help ik je graag."
 UNREADABLE = "Ik kan je bericht niet lezen. Typ je vraag opnieuw. Bij nood: bel 112."
 SORRY = "Sorry, er ging iets mis. Probeer het nog een keer, of kijk op www.vrtwente.nl. Bij nood: bel 112."
 
@@ -164,7 +163,7 @@ class MessageGuard:
                 return Turn(text)
             text = text.lstrip("/ ")  # read as words, never as an intent
         if not text:
-            return Turn(None, [EMPTY])
+            return Turn("")  # a widget's opening message: vrt_nlu.OpeningMessageClassifier greets
         redacted = self.redactor.redact(text)
         if self.emergency.match(text) and not self.emergency.match(redacted):
             return Turn(self.emergency_payload)  # redaction must never hide an emergency

@@ -165,8 +165,8 @@ def test_control_and_invisible_characters_are_removed(message_guard, payloads):
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\x00\x01", "/", " // "])
-def test_empty_message_gets_a_polite_note(message_guard, payloads, text):
-    assert message_guard.check(text, payloads) == guard.Turn(None, [guard.EMPTY])
+def test_empty_message_is_an_opening_message(message_guard, payloads, text):
+    assert message_guard.check(text, payloads) == guard.Turn("")
 
 
 def test_redaction_never_hides_an_emergency(message_guard, payloads):
