@@ -216,7 +216,7 @@ def test_typed_payloads_cannot_set_slots_or_start_sessions(bot):
 def test_offered_payloads_still_work(bot):
     user = new_id("offered")
     replies = say(bot, user, '/beleidsplan{"beleidsthema":"koers"}')
-    assert "Bron:" in " ".join(r.get("text", "") for r in replies)
+    assert "Stabiele factor" in " ".join(r.get("text", "") for r in replies)
     assert "29 kazernes" in say(bot, user, "/faq/capaciteit")[0]["text"]
     assert "Bedankt voor je reactie" in say(bot, user, '/feedback{"feedback":"negatief"}')[0]["text"]
 
