@@ -8,7 +8,7 @@ INSTALL_STAMP := .venv/.vrt-installed
 TRAIN_INPUTS := config.yml domain.yml $(shell find data vrt_nlu -type f ! -name '*.pyc' 2>/dev/null)
 MODEL_STAMP := models/.trained
 
-.PHONY: help install train model run shell report test test-unit lint bench clean
+.PHONY: help install train model run shell report test test-unit lint bench clean purge forget
 
 help:
 	@echo "make run    install, train if needed, start action server, Rasa server and widget page"
@@ -19,6 +19,8 @@ help:
 	@echo "make lint   ruff check and ruff format --check"
 	@echo "make bench  accuracy, latency and cost figures into results/bench.json"
 	@echo "make install / make train   the separate steps (make model: train only if needed)"
+	@echo "make purge  delete conversations older than 30 days (ARGS=\"--days N\")"
+	@echo "make forget SENDER=<id>   delete one resident's conversation"
 
 $(INSTALL_STAMP): pyproject.toml uv.lock .python-version scripts/install.sh scripts/install_spacy_model.sh
 	@bash scripts/install.sh
@@ -64,3 +66,11 @@ bench: $(MODEL_STAMP)
 clean:
 	rm -rf models results .pytest_cache
 	find var -mindepth 1 ! -name .gitignore -delete
+
+# Retention (README, "Privacy"): the tracker store of VRT_ENDPOINTS (default endpoints.yml).
+purge: $(INSTALL_STAMP)
+	@source scripts/common.sh && "$$PY" -m vrt_privacy.retention purge $(ARGS)
+
+forget: $(INSTALL_STAMP)
+	@[[ -n "$(SENDER)" ]] || { echo "usage: make forget SENDER=<conversation id>" >&2; exit 2; }
+	@source scripts/common.sh && "$$PY" -m vrt_privacy.retention forget '$(SENDER)'

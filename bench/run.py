@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
-from bench import answers, load, nlu_eval, report
+from bench import answers, load, nlu_eval, privacy, report
 from tests.servers import RASA, ROOT, BotServers
 
 RESULTS = ROOT / "results"
@@ -248,6 +248,7 @@ STEPS: List[Tuple[str, Callable[..., Dict[str, Any]]]] = [
     ("cv", cross_validation),
     ("load", load_and_memory),
     ("baseline", baseline),
+    ("privacy", privacy.bench_step),
 ]
 
 

@@ -3,6 +3,8 @@
 # supervisord (scripts/supervisord.conf), which starts a part again when it crashes.
 # Ctrl-C stops all of them.
 source "$(dirname "$0")/common.sh"
+# Conversations and logs are readable by the service user only (README, "Privacy").
+umask 077
 
 model="$(latest_model)"
 [[ -n "$model" ]] || die "no trained model in models/; run 'make train'"

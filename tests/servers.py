@@ -16,7 +16,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional, Set
+from typing import Any, List, Optional, Set
 
 import requests
 
@@ -186,32 +186,43 @@ class BotServers:
 
     def say_socketio(self, session_id: str, messages: List[str]) -> List[dict]:
         """Turns over the socket.io channel, as the widget's socket.io clients talk; one reply each."""
-        return asyncio.run(_socketio_turns(self.rasa_url, session_id, messages))
+        return [turn[0] for turn in asyncio.run(socketio_turns(self.rasa_url, session_id, messages))]
 
 
-async def _socketio_turns(url: str, session_id: str, messages: List[str]) -> List[dict]:
+async def socketio_turns(
+    url: str,
+    session_id: str,
+    messages: List[Any],
+    headers: Optional[dict] = None,
+    quiet_s: float = 1.0,
+    **client_options,
+) -> List[List[dict]]:
+    """A conversation through a real socket.io client; returns all the bot's messages per turn.
+
+    A str is sent as {"message": ..., "session_id": session_id}; anything else as it is.
+    """
     import socketio
 
-    client = socketio.AsyncClient(reconnection=False)
+    client = socketio.AsyncClient(reconnection=False, **client_options)
     replies: asyncio.Queue = asyncio.Queue()
     confirmed = asyncio.Event()
-
-    @client.on("bot_uttered")
-    async def on_bot_uttered(data):
-        await replies.put(data)
-
-    @client.on("session_confirm")
-    async def on_session_confirm(data):
-        confirmed.set()
-
-    await client.connect(url, transports=["websocket"], socketio_path="/socket.io")
+    client.on("bot_uttered", replies.put)
+    client.on("session_confirm", lambda _: confirmed.set())
+    await client.connect(url, headers=headers or {}, transports=["websocket"], socketio_path="/socket.io")
     try:
         await client.emit("session_request", {"session_id": session_id})
-        await asyncio.wait_for(confirmed.wait(), 10)
-        answers = []
+        await asyncio.wait_for(confirmed.wait(), 30)
+        turns = []
         for message in messages:
-            await client.emit("user_uttered", {"message": message, "session_id": session_id})
-            answers.append(await asyncio.wait_for(replies.get(), 30))
-        return answers
+            data = {"message": message, "session_id": session_id} if isinstance(message, str) else message
+            await client.emit("user_uttered", data)
+            turn = [await asyncio.wait_for(replies.get(), 60)]
+            while True:  # the rest of this turn's messages
+                try:
+                    turn.append(await asyncio.wait_for(replies.get(), quiet_s))
+                except asyncio.TimeoutError:
+                    break
+            turns.append(turn)
+        return turns
     finally:
         await client.disconnect()

@@ -41,7 +41,7 @@
     feedbackUp: "Ja, dit antwoord was nuttig",
     feedbackDown: "Nee, dit antwoord was niet nuttig",
     feedbackThanks: "Bedankt voor je reactie.",
-    disclaimer: "Je praat met een computer. Deel geen persoonlijke gegevens."
+    disclaimer: "Je praat met een computer die gesprekken 30 dagen bewaart, dus deel geen persoonlijke gegevens."
   };
 
   var DEFAULTS = {
