@@ -6,7 +6,6 @@ Measured waits go to results/fault-figures.txt (printed by make test).
 """
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import secrets
 import sqlite3
@@ -19,7 +18,6 @@ from pathlib import Path
 import requests
 import yaml
 
-from tests.e2e.test_socketio import ask
 from tests.servers import ROOT, VENV_BIN, BotServers, current_model, free_port
 
 RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
@@ -65,7 +63,7 @@ def test_action_server_down_gets_a_polite_reply_while_faq_and_112_still_work(bot
         assert bot.say(user, "er is brand in mijn keuken")[0]["text"].startswith("Bel nu 112")
         # The widget's channel too.
         question = "wat zegt het beleidsplan over risico's?"
-        (reply,) = asyncio.run(ask(bot.rasa_url, uuid.uuid4().hex, [question]))
+        (reply,) = bot.say_socketio(uuid.uuid4().hex, [question])
         assert " ".join(reply["text"].split()) == ACTION_SERVER_DOWN
     finally:
         started = time.monotonic()
