@@ -57,8 +57,9 @@ def hold_conversations(bot: BotServers) -> Held:
     fallbacks = unanswered_texts()
 
     def rest(sender: str, question: str) -> str:
-        """Asks over REST; returns the last message of the reply, the one the widget lets rate."""
-        texts = [" ".join(m.get("text", "").split()) for m in bot.say(sender, question)]
+        """Asks over REST; returns the last text of the reply, the one the widget lets rate (an FAQ
+        answer's source follows as a separate custom message without text)."""
+        texts = [" ".join(m["text"].split()) for m in bot.say(sender, question) if "text" in m]
         held.resident_messages += 1
         if any(texts[0].startswith(text) for text in fallbacks):
             held.unanswered.append(question)
