@@ -6,9 +6,11 @@ request the widget sends for a thumb (web/vrt-chat.js, sendFeedback). Then the r
 list exactly the questions that got the fallback or out-of-scope answer, exactly the
 thumbs-down answer with its question, and the right counts; no personal data.
 """
+
 from __future__ import annotations
 
 import csv
+import secrets
 import shutil
 import subprocess
 import sys
@@ -47,8 +49,11 @@ def unanswered_texts() -> List[str]:
 
 def widget_feedback(bot: BotServers, sender: str, value: str, answer: str) -> None:
     """The request the widget sends when a resident clicks a thumb."""
-    body = {"sender": sender, "message": '/feedback{"feedback":"%s"}' % value,
-            "metadata": {"feedback": value, "antwoord": answer[:1000], "antwoord_id": "m3"}}
+    body = {
+        "sender": sender,
+        "message": '/feedback{"feedback":"%s"}' % value,
+        "metadata": {"feedback": value, "antwoord": answer[:1000], "antwoord_id": "m3"},
+    }
     requests.post(bot.rest_url, json=body, timeout=30).raise_for_status()
 
 
@@ -102,9 +107,22 @@ def hold_conversations(bot: BotServers) -> Held:
 
 def run_report(bot: BotServers, out: Path, *args: str) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "vrt_report", "--endpoints", bot.endpoints, "--out", str(out),
-         "--no-progress", *args],
-        cwd=ROOT, env=bot.env(), capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "vrt_report",
+            "--endpoints",
+            bot.endpoints,
+            "--out",
+            str(out),
+            "--no-progress",
+            *args,
+        ],
+        cwd=ROOT,
+        env=bot.env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
@@ -185,9 +203,21 @@ def test_report_on_sqlite_lists_unanswered_and_thumbs_down(sqlite_bot, tmp_path)
     shutil.copytree(ROOT / "data", project / "data")
     shutil.copy(suggestions, project / "data" / "nlu" / "suggesties.yml")
     validate = subprocess.run(
-        [str(VENV_BIN / "rasa"), "data", "validate", "--data", str(project / "data"),
-         "--domain", "domain.yml", "--config", "config.yml"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        [
+            str(VENV_BIN / "rasa"),
+            "data",
+            "validate",
+            "--data",
+            str(project / "data"),
+            "--domain",
+            "domain.yml",
+            "--config",
+            "config.yml",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert validate.returncode == 0, validate.stdout[-3000:] + validate.stderr[-3000:]
 
@@ -200,9 +230,12 @@ def test_report_of_an_empty_period_is_one_line(sqlite_bot, tmp_path):
 
 
 def test_report_on_postgresql(tmp_path_factory, tmp_path, postgres_server, redis_server):
-    servers = BotServers(workdir=tmp_path_factory.mktemp("report-pg"), model=current_model(),
-                         endpoints="deploy/endpoints.postgres.yml",
-                         extra_env={**postgres_server.env, **redis_server})
+    servers = BotServers(
+        workdir=tmp_path_factory.mktemp("report-pg"),
+        model=current_model(),
+        endpoints="deploy/endpoints.postgres.yml",
+        extra_env={**postgres_server.env, **redis_server, "VRT_ACTION_TOKEN": secrets.token_urlsafe(16)},
+    )
     servers.start()
     try:
         held = hold_conversations(servers)
