@@ -151,13 +151,15 @@ def test_rasa_run_answers_over_rest_with_the_action_server(logs, action_server):
             return reply.json()
 
         sender = f"plain-{uuid.uuid4().hex[:8]}"
-        assert [m["text"] for m in say(sender, "hoeveel kazernes zijn er?")] == [
-            response_text("utter_faq/capaciteit")
-        ]
-        # Answered by the action server, from knowledge/beleidsplan.yml.
+        faq_reply = say(sender, "hoeveel kazernes zijn er?")
+        assert faq_reply[0]["text"] == response_text("utter_faq/capaciteit")
+        # The FAQ answer's source follows as a custom message (domain.yml `custom: bron`).
+        assert faq_reply[1]["custom"]["bron"], faq_reply
+        # Answered by the action server (knowledge/beleidsplan.yml names the theme's answer).
         theme = POLICY_PLAN["innovatie"]
-        texts = [m["text"] for m in say(sender, "wat staat er in het beleidsplan over innovatie?")]
-        assert texts == [" ".join(theme["samenvatting"].split()), f"Bron: {theme['bron']}."]
+        plan_reply = say(sender, "wat staat er in het beleidsplan over innovatie?")
+        assert plan_reply[0]["text"] == response_text(f"utter_faq/{theme['antwoord']}")
+        assert plan_reply[1]["custom"]["bron"], plan_reply
     finally:
         server.stop()
     # The default SQLite tracker store of endpoints.yml kept the conversation.
