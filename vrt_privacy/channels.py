@@ -242,6 +242,9 @@ class SocketIOInput(socketio.SocketIOInput):
         self.gate.listen(webhook)
         sio = self.sio
         sio.eio.cors_allowed_origins = self.allowed_origin
+        # sanic-cors (`rasa run --cors`) already sets the CORS headers on /socket.io/ responses;
+        # engineio's own copy would make browsers reject the doubled Access-Control-Allow-Origin.
+        sio.eio._cors_headers = lambda environ: []
         sio.eio.max_http_buffer_size = self.gate.max_body_bytes
 
         async def session_request(sid: Text, data: Any) -> None:
@@ -262,7 +265,9 @@ class SocketIOInput(socketio.SocketIOInput):
                     await output.send_text_message(sid, guard.UNREADABLE)
                     return
                 sender_id = session_id
-            text = data.get("message")
+            # rasa-webchat opens without a message when the site sets no initPayload: that is
+            # the empty opening message, answered with the greeting.
+            text = data.get("message", "")
             if not isinstance(text, str):
                 await output.send_text_message(sender_id, guard.UNREADABLE)
                 return
