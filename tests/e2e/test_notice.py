@@ -1,79 +1,24 @@
 """Crisis notices end to end: published with `make notice`, answered over REST and socket.io by
-the running servers, and gone at the end time, without a restart.
+the running servers, and gone when staff end them or at the end time, without a restart.
 
-Uses the session's bot (tests/conftest.py). The notice ends by itself within this module, so
-the other modules never see it.
+Uses the session's bot (tests/conftest.py). Every notice ends within this module, so the other
+modules never see one.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
-import subprocess
-import time
 import uuid
-from datetime import datetime
 
-import requests
-import yaml
-
-from tests.servers import ROOT, socketio_turns
-from vrt_notice.notices import LOCAL_TIME
-
-TITLE = "Grote brand in Hengelo"
-TEXT = "Er komt veel rook vrij in Hengelo en Borne. Houd ramen en deuren dicht en zet de ventilatie uit."
-NONE_TEXT = "Er is op dit moment geen melding van VRT."
-
-
-def make_notice(bot, *args: str) -> subprocess.CompletedProcess:
-    """The staff command, as staff type it, against the bot's own store."""
-    return subprocess.run(
-        ["make", "--no-print-directory", "notice", f"ARGS={' '.join(args)}"],
-        cwd=ROOT, env=bot.env(), capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-
-
-def publish(bot, tmp_path, lifetime_s: float, title: str = TITLE) -> int:
-    """Publishes a notice for Hengelo and Borne that ends in lifetime_s seconds; returns its id."""
-    path = tmp_path / "melding.yml"
-    ends_at = datetime.fromtimestamp(time.time() + lifetime_s, LOCAL_TIME)
-    fields = {
-        "titel": title,
-        "tekst": TEXT,
-        "gemeenten": ["Hengelo", "Borne"],
-        "einde": ends_at.isoformat(timespec="seconds"),
-        "link": "https://www.vrtwente.nl",
-        "door": "Team Communicatie",
-    }
-    path.write_text(yaml.safe_dump(fields, allow_unicode=True))
-    published = make_notice(bot, "publish", str(path))
-    assert published.returncode == 0, published.stderr
-    return int(re.search(r"published notice #(\d+)", published.stdout).group(1))
-
-
-def banner(bot) -> list:
-    return requests.get(f"{bot.rasa_url}/webhooks/rest/notice", timeout=10).json()["notices"]
-
-
-def texts(messages) -> list:
-    return [m["text"] for m in messages if "text" in m]
-
-
-def poll(check, timeout: float = 90):
-    """check() until it returns something true (the caches keep a notice up to 5 s)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.5)
+from tests.notices import NONE_TEXT, TEXT, TITLE, banner, make_notice, poll, publish, texts
+from tests.servers import socketio_turns
 
 
 def test_no_notice_gets_an_honest_answer(bot):
     reply = texts(bot.say(f"n-{uuid.uuid4().hex}", "wat is er aan de hand?"))
     assert reply[0].startswith(NONE_TEXT)
     assert "www.vrtwente.nl" in reply[0] and "112" in reply[0]
-    assert requests.get(f"{bot.rasa_url}/webhooks/rest/notice", timeout=10).json() == {"notices": []}
+    assert banner(bot) == []
 
 
 def test_published_notice_is_the_answer_until_staff_end_it(bot, tmp_path):

@@ -12,7 +12,7 @@ import json
 import secrets
 import uuid
 
-from tests.e2e.test_notice import TEXT, TITLE, banner, make_notice, poll, publish, texts
+from tests.notices import TEXT, TITLE, banner, make_notice, poll, publish, texts
 from tests.servers import BotServers, current_model
 
 
