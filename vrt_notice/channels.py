@@ -95,5 +95,9 @@ def with_notices(
     blueprint = channel_blueprint(handler)
     blueprint.listener("before_server_start")(handler.remember_server)
     if serve:
-        blueprint.route("/notice", methods=["GET"])(handler.serve_notices)
+
+        async def notice(request: Request) -> HTTPResponse:  # Sanic routes need a function
+            return await handler.serve_notices(request)
+
+        blueprint.route("/notice", methods=["GET"])(notice)
     return blueprint
