@@ -7,7 +7,9 @@ notice is active (read from the tracker store's database, at most CACHE_SECONDS 
   action_actuele_melding): nothing is added;
 - the answer was the 112 answer (`utter_noodgeval`), or the action server could not answer
   (`utter_storing_actieserver`): the whole notice follows, so "Bel nu 112" stays first;
-- any other answer, the greeting too: one line points to the notice (`utter_melding_wijzer`).
+- any other answer, the greeting too: one line points to the notice (`utter_melding_wijzer`);
+- the conversation store was unavailable (`utter_storing_opslag`), or the notices cannot be read
+  within READ_WAIT_S: nothing is added (the notice itself is never guessed).
 
 These messages are sent, not stored in the conversation. The REST channel also serves the
 widget's banner: GET /webhooks/rest/notice -> {"notices": [...]} (read-only).
@@ -24,7 +26,12 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from vrt_faults.channels import NO_REPLY_RESPONSE, CountingOutputChannel, send_response
+from vrt_faults.channels import (
+    NO_REPLY_RESPONSE,
+    STORE_UNAVAILABLE_RESPONSE,
+    CountingOutputChannel,
+    send_response,
+)
 from vrt_notice import notices as n
 from vrt_notice.store import ActiveNotices, NoticeStoreError, for_tracker_store
 
@@ -33,6 +40,9 @@ logger = logging.getLogger(__name__)
 EMERGENCY_RESPONSE = "utter_noodgeval"
 # After these the whole notice follows: an emergency, or an answer the action server could not give.
 FULL_NOTICE_AFTER = {EMERGENCY_RESPONSE, NO_REPLY_RESPONSE}
+# A reply waits at most this long for the notices (a locked SQLite file waits 5 s); the read
+# goes on in its thread and fills the cache for the next turn.
+READ_WAIT_S = 1.0
 
 
 class NoticeTurn:
@@ -53,10 +63,13 @@ class NoticeTurn:
         return store
 
     async def current(self) -> Optional[List[n.Notice]]:
-        """The active notices; None when they cannot be read (logged)."""
+        """The active notices; None when they cannot be read (logged) or not within READ_WAIT_S."""
         try:
-            return await asyncio.to_thread(self.active)
+            return await asyncio.wait_for(asyncio.to_thread(self.active), READ_WAIT_S)
         except NoticeStoreError:
+            return None
+        except asyncio.TimeoutError:
+            logger.warning(f"Notices not read within {READ_WAIT_S:g} s; this reply goes without them.")
             return None
 
     async def __call__(self, message: UserMessage) -> None:
@@ -64,7 +77,11 @@ class NoticeTurn:
         message.output_channel = output
         await self.on_new_message(message)
         sent = [name or "" for name in output.responses]
-        if not sent or any(name.startswith(n.NOTICE_RESPONSE_PREFIX) for name in sent):
+        if (
+            not sent
+            or STORE_UNAVAILABLE_RESPONSE in sent  # the database does not answer now
+            or any(name.startswith(n.NOTICE_RESPONSE_PREFIX) for name in sent)
+        ):
             return
         notices = await self.current()
         if not notices:
