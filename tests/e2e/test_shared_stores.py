@@ -47,10 +47,11 @@ def notice_shown_by_both(first: BotServers, second: BotServers, tmp_path) -> Non
     notice_id = publish(first, tmp_path, lifetime_s=3600)
     for server in (first, second):
         user = f"notice-{uuid.uuid4().hex[:8]}"
+        # The server's channels and the action server each read the notices at most every 5 s.
+        assert poll(lambda s=server: [n["title"] for n in banner(s)] == [TITLE]), f"no banner on {server.rasa_url}"
         answer = poll(lambda s=server, u=user: [t for t in texts(s.say(u, "wat is er aan de hand?")) if TEXT in t])
         assert answer and answer[0].startswith(f"{TITLE}\n{TEXT}"), f"{server.rasa_url} does not answer with it"
         assert texts(server.say(user, "hallo"))[-1].startswith(f"Let op: VRT heeft een melding: {TITLE}.")
-        assert [n["title"] for n in banner(server)] == [TITLE]
     assert make_notice(first, "end", str(notice_id)).returncode == 0
     for server in (first, second):
         assert poll(lambda s=server: banner(s) == []), f"{server.rasa_url} still shows the ended notice"
