@@ -8,7 +8,7 @@ INSTALL_STAMP := .venv/.vrt-installed
 TRAIN_INPUTS := config.yml domain.yml $(shell find data vrt_nlu -type f ! -name '*.pyc' 2>/dev/null)
 MODEL_STAMP := models/.trained
 
-.PHONY: help install train model run shell report test test-unit lint bench clean purge forget
+.PHONY: help install train model run shell report test test-unit lint bench clean purge forget notice
 
 help:
 	@echo "make run    install, train if needed, start action server, Rasa server and widget page"
@@ -21,6 +21,7 @@ help:
 	@echo "make install / make train   the separate steps (make model: train only if needed)"
 	@echo "make purge  delete conversations older than 30 days (ARGS=\"--days N\")"
 	@echo "make forget SENDER=<id>   delete one resident's conversation"
+	@echo "make notice ARGS=\"publish notice.yml\" | \"list\" | \"end ID\" | \"audit\"   crisis notices (README)"
 
 $(INSTALL_STAMP): pyproject.toml uv.lock .python-version scripts/install.sh scripts/install_spacy_model.sh
 	@bash scripts/install.sh
@@ -74,3 +75,7 @@ purge: $(INSTALL_STAMP)
 forget: $(INSTALL_STAMP)
 	@[[ -n "$(SENDER)" ]] || { echo "usage: make forget SENDER=<conversation id>" >&2; exit 2; }
 	@source scripts/common.sh && "$$PY" -m vrt_privacy.retention forget '$(SENDER)'
+
+# Crisis notices (README, "Crisis notices"): kept in the tracker store's database of VRT_ENDPOINTS.
+notice: $(INSTALL_STAMP)
+	@source scripts/common.sh && "$$PY" -m vrt_notice $(ARGS)

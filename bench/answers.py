@@ -40,6 +40,7 @@ EMERGENCY_FIRST_LINE = "utter_noodgeval_eerst"
 HONEST_ANSWERS = {"utter_buiten_bereik", "utter_default", "utter_beleidsplan_onbekend_thema"}
 POLICY_PLAN_ACTION = "action_beleidsplan"
 FOLLOW_UP_ACTION = "action_vertel_meer"
+NOTICE_ACTION = "action_actuele_melding"
 
 # make test fails below these (the issue's "done when"); make bench shows the targets.
 GATE_ANSWER_ACCURACY = 0.90
@@ -55,6 +56,7 @@ def expected_answer(label: str) -> str:
         EMERGENCY_INTENT: EMERGENCY_ANSWER,
         "beleidsplan": POLICY_PLAN_ACTION,
         "vertel_meer": FOLLOW_UP_ACTION,
+        "actuele_melding": NOTICE_ACTION,
         "feedback": "utter_feedback_bedankt",
     }.get(label, f"utter_{label}")
 
@@ -142,7 +144,9 @@ def run_examples(model: Path, examples: List[Tuple[str, str]], log_dir: Path) ->
 
 def judge(row: dict) -> dict:
     """Adds what the bot's answers mean for this example."""
-    answers = row["answers"] + [a for a in row["actions"] if a in (POLICY_PLAN_ACTION, FOLLOW_UP_ACTION)]
+    answers = row["answers"] + [
+        a for a in row["actions"] if a in (POLICY_PLAN_ACTION, FOLLOW_UP_ACTION, NOTICE_ACTION)
+    ]
     first = row["answers"][0] if row["answers"] else None
     expected = expected_answer(row["label"])
     row["expected"] = expected

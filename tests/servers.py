@@ -104,6 +104,8 @@ class BotServers:
         env.update(
             VRT_ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.action_port}/webhook",
             VRT_TRACKER_DB=str(self.tracker_db or self.workdir / "tracker.db"),
+            # The action server reads crisis notices from the same store (vrt_notice.store).
+            VRT_ENDPOINTS=self.endpoints,
             TF_CPP_MIN_LOG_LEVEL="2",
             RASA_TELEMETRY_ENABLED="false",
         )

@@ -11,7 +11,7 @@ Both texts are in domain.yml.
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels import rest, socketio
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -27,18 +27,31 @@ STORE_UNAVAILABLE_RESPONSE = "utter_storing_opslag"
 
 
 class CountingOutputChannel(OutputChannel):
-    """Passes every message on to the channel's own output and counts them."""
+    """Passes every message on to the channel's own output, counts them and keeps the name of
+    the response each came from (`utter_action`, None for a text without one)."""
 
     def __init__(self, output: OutputChannel) -> None:
         self.output = output
         self.sent = 0
+        self.responses: List[Optional[Text]] = []
 
     def name(self) -> Text:
         return self.output.name()
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         self.sent += 1
+        self.responses.append(message.get("utter_action"))
         await self.output.send_response(recipient_id, message)
+
+
+async def send_response(
+    app: Sanic, output: OutputChannel, recipient_id: Text, response: Text, **values: Any
+) -> None:
+    """Sends a response of the domain outside a turn of the dialogue, with `values` filled in."""
+    agent = app.ctx.agent
+    tracker = DialogueStateTracker(recipient_id, agent.domain.slots)
+    message = await agent.nlg.generate(response, tracker, output.name(), **values)
+    await output.send_response(recipient_id, {**message, "utter_action": response})
 
 
 class NeverSilentHandler:
@@ -71,10 +84,7 @@ class NeverSilentHandler:
             await self.send(output, message.sender_id, NO_REPLY_RESPONSE)
 
     async def send(self, output: OutputChannel, recipient_id: Text, response: Text) -> None:
-        agent = self.app.ctx.agent
-        tracker = DialogueStateTracker(recipient_id, agent.domain.slots)
-        message = await agent.nlg.generate(response, tracker, output.name())
-        await output.send_response(recipient_id, message)
+        await send_response(self.app, output, recipient_id, response)
 
 
 def never_silent(channel_blueprint: Callable[[Callable], Blueprint], on_new_message: Callable) -> Blueprint:

@@ -3,7 +3,8 @@
 Referenced from credentials.yml by module path (vrt_privacy.channels.RestInput and
 vrt_privacy.channels.SocketIOInput). They keep Rasa's URLs (/webhooks/rest/webhook,
 /socket.io) and channel names ("rest", "socketio"), and pass the checked message on through
-vrt_faults.channels.never_silent (a reply also when a part of the bot fails). Options in
+vrt_faults.channels.never_silent (a reply also when a part of the bot fails) and
+vrt_notice.channels.with_notices (the active crisis notice after each answer). Options in
 credentials.yml, per channel:
 
   max_message_chars  longer messages get a short Dutch note instead of an answer (1000)
@@ -39,6 +40,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from vrt_faults.channels import never_silent
+from vrt_notice.channels import with_notices
 from vrt_privacy import guard
 from vrt_privacy.redact import default_redactor
 
@@ -172,7 +174,10 @@ class RestInput(rest.RestInput):
         return {"sender": _sender(data.get("sender")), "message": data["message"], "metadata": metadata}
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        return never_silent(self.checked_blueprint, on_new_message)
+        # never_silent inside, so the notice layer sees its reply too; GET /webhooks/rest/notice
+        return never_silent(
+            lambda handler: with_notices(self.checked_blueprint, handler, serve=True), on_new_message
+        )
 
     def checked_blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         webhook = Blueprint("vrt_rest_webhook", __name__)
@@ -235,7 +240,7 @@ class SocketIOInput(socketio.SocketIOInput):
         return bool(origin) and (".*" in origins or try_match_any(origin, [o for o in origins if o]))
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        return never_silent(self.checked_blueprint, on_new_message)
+        return never_silent(lambda handler: with_notices(self.checked_blueprint, handler), on_new_message)
 
     def checked_blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         webhook = super().blueprint(on_new_message)  # Rasa's routes; handlers replaced below

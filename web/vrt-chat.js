@@ -1,7 +1,9 @@
 /*!
  * VRT Assistent chat widget: Veiligheidsregio Twente.
  *
- * Talks to Rasa's REST channel (POST {server}/webhooks/rest/webhook).
+ * Talks to Rasa's REST channel (POST {server}/webhooks/rest/webhook). While the chat is open it
+ * asks GET {server}/webhooks/rest/notice every noticePollSeconds for VRT's crisis notice, and
+ * shows it as a banner at the top (an ARIA live region, so screen readers announce it).
  * Needs vendor/linkify.min.js (linkifyjs, MIT) loaded before this file.
  * All bot and user text is put into the page as text nodes, never as HTML.
  *
@@ -41,6 +43,9 @@
     feedbackUp: "Ja, dit antwoord was nuttig",
     feedbackDown: "Nee, dit antwoord was niet nuttig",
     feedbackThanks: "Bedankt voor je reactie.",
+    noticeRegion: "Melding van VRT",
+    noticePosted: function (date, time) { return "Geplaatst op " + date + " om " + time + "."; },
+    noticeLink: "Meer informatie",
     disclaimer: "Je praat met een computer die gesprekken 30 dagen bewaart, dus deel geen persoonlijke gegevens."
   };
 
@@ -55,6 +60,7 @@
     maxLength: 300,
     welcomePayload: "/groet", // asked from the bot when a conversation starts
     requestTimeoutMs: 20000,
+    noticePollSeconds: 30,    // how often an open chat asks for VRT's crisis notice
     storagePrefix: "vrt-chat",
     container: null           // element or selector; default: appended to <body>
   };
@@ -213,6 +219,10 @@
     return base.replace(/\/+$/, "") + "/webhooks/rest/webhook";
   };
 
+  Widget.prototype.noticeUrl = function () {
+    return this.serverUrl().replace(/\/webhook$/, "/notice");
+  };
+
   Widget.prototype.build = function () {
     var o = this.opts, id = this.id, self = this;
 
@@ -242,6 +252,12 @@
     ]);
 
     var emergency = el("p", { className: "vrtc-emergency" }, [el("strong", { text: TEXT.emergency })]);
+    // Crisis notices: always in the page (empty when there is none), so a new one is announced.
+    this.noticeEl = el("div", {
+      className: "vrtc-notices", role: "region", "aria-label": TEXT.noticeRegion,
+      "aria-live": "polite", "aria-atomic": "true"
+    });
+    this.noticeKey = "";
 
     this.log = el("ol", { className: "vrtc-log", id: id + "-log", "aria-label": TEXT.logLabel, tabindex: "0" });
     // New bot messages are read out from here; the visible list above is not live.
@@ -275,7 +291,7 @@
     this.panel = el("section", {
       className: "vrtc-panel", id: id + "-panel", role: "dialog",
       "aria-labelledby": id + "-title", "aria-describedby": id + "-subtitle", hidden: true
-    }, [header, emergency, this.log, this.typing, this.errorEl, this.announcer, this.form]);
+    }, [header, emergency, this.noticeEl, this.log, this.typing, this.errorEl, this.announcer, this.form]);
 
     this.root.appendChild(this.launcher);
     this.root.appendChild(this.panel);
@@ -321,11 +337,57 @@
     this.root.classList.add("vrtc--open");
     this.store.set("open", "1");
     if (!this.store.get("sender")) this.startConversation();
+    this.pollNotices();
     this.scrollToEnd();
     if (focusInput) this.input.focus();
   };
 
+  /** Asks for the active notices now and then every noticePollSeconds while the chat is open. */
+  Widget.prototype.pollNotices = function () {
+    var self = this;
+    clearTimeout(this.noticeTimer);
+    if (!this.isOpen()) return;
+    fetch(this.noticeUrl(), { method: "GET", cache: "no-store" }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    }).then(function (data) {
+      self.showNotices(data && Array.isArray(data.notices) ? data.notices : []);
+    }).catch(function () {
+      // Unknown: keep what is shown; the next poll tries again.
+    });
+    this.noticeTimer = setTimeout(function () { self.pollNotices(); },
+      Math.max(1, Number(this.opts.noticePollSeconds) || DEFAULTS.noticePollSeconds) * 1000);
+  };
+
+  /** Replaces the banner only when the notices changed, so the live region speaks once per change. */
+  Widget.prototype.showNotices = function (notices) {
+    notices = notices.filter(function (n) { return n && typeof n.title === "string" && typeof n.text === "string"; });
+    var key = JSON.stringify(notices.map(function (n) { return [n.id, n.title, n.text, n.time, n.link]; }));
+    if (key === this.noticeKey) return;
+    this.noticeKey = key;
+    var box = this.noticeEl;
+    while (box.firstChild) box.removeChild(box.firstChild);
+    notices.forEach(function (n) {
+      var meta = el("p", { className: "vrtc-notice-meta" }, [TEXT.noticePosted(String(n.date || ""), String(n.time || ""))]);
+      var href = typeof n.link === "string" ? safeHref(n.link) : null;
+      if (href) {
+        meta.appendChild(document.createTextNode(" "));
+        var a = el("a", { href: href, target: "_blank", rel: "noopener noreferrer" }, [TEXT.noticeLink]);
+        a.appendChild(el("span", { className: "vrtc-sr", text: TEXT.newTab }));
+        meta.appendChild(a);
+      }
+      var text = el("p", { className: "vrtc-notice-text" });
+      renderText(text, n.text);
+      box.appendChild(el("div", { className: "vrtc-notice" }, [
+        el("h3", { className: "vrtc-notice-title", text: TEXT.noticeRegion + ": " + n.title }), text, meta
+      ]));
+    });
+    if (notices.length) box.setAttribute("tabindex", "0");
+    else box.removeAttribute("tabindex");
+  };
+
   Widget.prototype.close = function () {
+    clearTimeout(this.noticeTimer);
     this.panel.hidden = true;
     this.launcher.hidden = false;
     this.launcher.setAttribute("aria-expanded", "false");

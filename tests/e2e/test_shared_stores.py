@@ -3,7 +3,8 @@
 Uses the project's own deploy/endpoints.*.yml against real PostgreSQL and Redis
 servers (fixtures in conftest.py). Two Rasa servers take turns in one conversation: the
 second must know what was said to the first. Both call the action server with the shared
-secret VRT_ACTION_TOKEN, as in a multi-server set-up.
+secret VRT_ACTION_TOKEN, as in a multi-server set-up. A crisis notice published once (in the
+same database) is shown by both.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import json
 import secrets
 import uuid
 
+from tests.notices import TEXT, TITLE, banner, make_notice, poll, publish, texts
 from tests.servers import BotServers, current_model
 
 
@@ -40,11 +42,27 @@ def conversation_moves_between_servers(first: BotServers, second: BotServers):
     return user
 
 
+def notice_shown_by_both(first: BotServers, second: BotServers, tmp_path) -> None:
+    """One `make notice` publish: both servers answer with it, point to it and show the banner."""
+    notice_id = publish(first, tmp_path, lifetime_s=3600)
+    for server in (first, second):
+        user = f"notice-{uuid.uuid4().hex[:8]}"
+        # The server's channels and the action server each read the notices at most every 5 s.
+        assert poll(lambda s=server: [n["title"] for n in banner(s)] == [TITLE]), f"no banner on {server.rasa_url}"
+        answer = poll(lambda s=server, u=user: [t for t in texts(s.say(u, "wat is er aan de hand?")) if TEXT in t])
+        assert answer and answer[0].startswith(f"{TITLE}\n{TEXT}"), f"{server.rasa_url} does not answer with it"
+        assert texts(server.say(user, "hallo"))[-1].startswith(f"Let op: VRT heeft een melding: {TITLE}.")
+    assert make_notice(first, "end", str(notice_id)).returncode == 0
+    for server in (first, second):
+        assert poll(lambda s=server: banner(s) == []), f"{server.rasa_url} still shows the ended notice"
+
+
 def test_postgres_tracker_store_with_redis_lock_store(tmp_path_factory, postgres_server, redis_server):
     env = {**postgres_server.env, **redis_server}
     first, second = two_servers(tmp_path_factory, "deploy/endpoints.postgres.yml", env)
     try:
         user = conversation_moves_between_servers(first, second)
+        notice_shown_by_both(first, second, tmp_path_factory.mktemp("notice"))
     finally:
         second.stop_rasa()
         first.stop()
@@ -55,12 +73,16 @@ def test_postgres_tracker_store_with_redis_lock_store(tmp_path_factory, postgres
         with db.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM events WHERE sender_id = %s AND type_name = 'user'", (user,))
             assert cursor.fetchone()[0] == 3
+            # The notice and every change to it are in the same database.
+            cursor.execute("SELECT action, by FROM notice_audit ORDER BY id")
+            assert [row[0] for row in cursor.fetchall()] == ["publish", "end"]
 
 
 def test_redis_tracker_store(tmp_path_factory, redis_server):
     first, second = two_servers(tmp_path_factory, "deploy/endpoints.redis.yml", redis_server)
     try:
         user = conversation_moves_between_servers(first, second)
+        notice_shown_by_both(first, second, tmp_path_factory.mktemp("notice"))
     finally:
         second.stop_rasa()
         first.stop()
