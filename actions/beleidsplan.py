@@ -1,4 +1,5 @@
 """The policy-plan action: "wat staat er in het beleidsplan over X?"."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -51,7 +52,9 @@ class ActionBeleidsplan(Action):
             list(tracker.get_latest_entity_values(THEME_ENTITY)) or tracker.get_slot(THEME_ENTITY)
         )
         dispatcher.utter_message(
-            response="utter_beleidsplan_onbekend_thema" if asked_for_something else "utter_beleidsplan_kies_thema",
+            response="utter_beleidsplan_onbekend_thema"
+            if asked_for_something
+            else "utter_beleidsplan_kies_thema",
             buttons=theme_buttons(self.plan),
         )
         return [SlotSet(THEME_ENTITY, None)]

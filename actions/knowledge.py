@@ -6,6 +6,7 @@ so each fact is written once. A broken file, or a topic domain.yml does not answ
 raises KnowledgeFileError, naming the file and the field, when the action server
 imports this package: serving wrong content is worse than not starting.
 """
+
 from __future__ import annotations
 
 import os
@@ -30,7 +31,7 @@ PATH_ENV = "VRT_BELEIDSPLAN_FILE"
 def faq_topics(domain_path: Path = DOMAIN_PATH) -> Set[str]:
     """The FAQ topics domain.yml has an answer for (`utter_faq/<topic>`)."""
     responses = (yaml.safe_load(domain_path.read_text(encoding="utf-8")) or {}).get("responses") or {}
-    return {name[len(FAQ_RESPONSE_PREFIX):] for name in responses if name.startswith(FAQ_RESPONSE_PREFIX)}
+    return {name[len(FAQ_RESPONSE_PREFIX) :] for name in responses if name.startswith(FAQ_RESPONSE_PREFIX)}
 
 
 class KnowledgeFileError(ValueError):

@@ -41,7 +41,9 @@ class ActionActueleMelding(Action):
             dispatcher.utter_message(response=n.UNAVAILABLE_RESPONSE)
             return []
         municipality = self.municipalities.find_in_text(tracker.latest_message.get("text"))
-        relevant = [x for x in notices if municipality is None or x.concerns(municipality, self.municipalities.region)]
+        relevant = [
+            x for x in notices if municipality is None or x.concerns(municipality, self.municipalities.region)
+        ]
         for notice in relevant:
             dispatcher.utter_message(response=notice.response, **notice.template_values())
         if relevant:

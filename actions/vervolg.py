@@ -5,6 +5,7 @@ The FAQ answers this conversation has shown are read from the tracker (the
 gives the first related answer (knowledge/vervolg.yml) that has not been shown yet, most
 recent answer first; when there is none it says so and points to www.vrtwente.nl.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text, Tuple
@@ -28,7 +29,7 @@ def shown_topics(tracker: Tracker) -> List[str]:
         elif event.get("event") == "bot":
             action = (event.get("metadata") or {}).get("utter_action") or ""
             if action.startswith(FAQ_RESPONSE_PREFIX):
-                topics.append(action[len(FAQ_RESPONSE_PREFIX):])
+                topics.append(action[len(FAQ_RESPONSE_PREFIX) :])
     return topics
 
 

@@ -6,6 +6,7 @@ staff scrolled past some twenty of them. Drop deprecation warnings from outside 
 code (installed packages, the standard library on their behalf) and spaCy's INFO lines;
 Rasa's and the project's own warnings and log lines (the offline spaCy notice) still show.
 """
+
 import logging
 import sys
 import warnings

@@ -4,6 +4,7 @@ Unit tests use a real rasa-sdk Tracker and CollectingDispatcher, built from JSON
 trackers in tests/unit/trackers/, and the project's real domain. End-to-end tests
 request `bot`, which starts the real action and Rasa servers once per session.
 """
+
 from __future__ import annotations
 
 import json

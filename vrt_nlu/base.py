@@ -1,4 +1,5 @@
 """Plumbing shared by the custom components: Rasa's GraphComponent constructors."""
+
 from __future__ import annotations
 
 import json

@@ -4,6 +4,7 @@ One config.yml serves both: no hand edit is needed to switch. The resolved name 
 the SpacyModel fingerprint, so Rasa retrains when the pipeline changes, and
 SpacyPipelineRecord stores it in the trained model.
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,6 +28,7 @@ from vrt_nlu.spacy_pipeline import (
 )
 
 logger = logging.getLogger(__name__)
+
 
 @DefaultV1Recipe.register(
     [
@@ -99,9 +101,7 @@ class SpacyPipelineRecord(JsonStateComponent):
         if not self.state.get("official"):
             logger.warning(OFFLINE_BANNER, recorded, OFFICIAL_VERSION)
 
-    def process_training_data(
-        self, training_data: TrainingData, model: SpacyModel
-    ) -> TrainingData:
+    def process_training_data(self, training_data: TrainingData, model: SpacyModel) -> TrainingData:
         return training_data
 
     def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:

@@ -17,6 +17,7 @@ are part of the model's fingerprint):
 The output key `emergency_net` records the pattern and what the model said before the
 net (bench/answers.py measures the model alone with it).
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,9 +38,7 @@ SURE = "zeker"
 UNSURE = "onzeker"
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class EmergencyKeywordClassifier(ConfiguredComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -102,24 +101,28 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
                 continue
             level = SURE if sure else UNSURE
             found = sure or unsure
-            message.set(NET_OUTPUT, {"pattern": found.re.pattern, "model_intent": previous, "level": level},
-                        add_to_output=True)
+            message.set(
+                NET_OUTPUT,
+                {"pattern": found.re.pattern, "model_intent": previous, "level": level},
+                add_to_output=True,
+            )
             if unsure is not None and previous in self.answer_after_112:
                 # The span of the matched words in the original text, where it can be found.
                 start = text.lower().find(found.group(0))
                 start, end = (start, start + len(found.group(0))) if start >= 0 else (0, len(text))
-                entity = {"entity": self.entity, "value": found.group(0), "start": start,
-                          "end": end, "extractor": self.__class__.__name__}
+                entity = {
+                    "entity": self.entity,
+                    "value": found.group(0),
+                    "start": start,
+                    "end": end,
+                    "extractor": self.__class__.__name__,
+                }
                 message.set(ENTITIES, [*(message.get(ENTITIES) or []), entity], add_to_output=True)
                 continue
             if previous != self.intent:
                 logger.info("Emergency pattern %r overrides intent %r", found.re.pattern, previous)
             top = {"name": self.intent, "confidence": 1.0}
-            ranking = [
-                r
-                for r in message.get(INTENT_RANKING_KEY) or []
-                if r.get("name") != self.intent
-            ]
+            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != self.intent]
             message.set(INTENT, top, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
         return messages

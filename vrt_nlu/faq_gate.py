@@ -5,6 +5,7 @@ files under `faq` with high confidence would then get whatever answer the
 ResponseSelector ranks first. This component, placed after FallbackClassifier,
 turns such a message into `nlu_fallback` when the selector itself is unsure.
 """
+
 from __future__ import annotations
 
 import logging
@@ -25,9 +26,7 @@ from vrt_nlu.base import ConfiguredComponent
 logger = logging.getLogger(__name__)
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class FaqConfidenceGate(ConfiguredComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -37,7 +36,6 @@ class FaqConfidenceGate(ConfiguredComponent):
         super().__init__(config)
         self.retrieval_intents = set(config["retrieval_intents"])
         self.threshold = float(config["threshold"])
-
 
     @staticmethod
     def selector_confidence(message: Message, retrieval_intent: Text) -> Optional[float]:

@@ -5,6 +5,7 @@ to the NLU as plain text and the answer would depend on a guess. This component
 sets the intent and the ResponseSelector output itself, for the topics the model
 was trained on; unknown topics are left to the normal pipeline.
 """
+
 from __future__ import annotations
 
 import re
@@ -35,9 +36,7 @@ from vrt_nlu.base import JsonStateComponent
 PAYLOAD = re.compile(r"^/(?P<intent>\w+)/(?P<topic>\w+)$")
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class FaqPayloadHandler(JsonStateComponent):
     STATE_FILE = "faq_topics.json"
 

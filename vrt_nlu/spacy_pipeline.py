@@ -8,6 +8,7 @@ That pipeline has its own name and is never presented as nl_core_news_sm.
 Run `python -m vrt_nlu.spacy_pipeline` to see which pipeline is in use, or
 `python vrt_nlu/spacy_pipeline.py --name` for its name alone (fast).
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -63,9 +64,7 @@ def build_offline_pipeline() -> "Language":
     nlp.initialize()  # loads the lemma_lookup table from spacy-lookups-data
     nlp.meta["name"] = OFFLINE_PIPELINE.removeprefix("nl_")
     nlp.meta["version"] = spacy.about.__version__
-    nlp.meta["description"] = (
-        "Offline stand-in for nl_core_news_sm: Dutch tokenizer and lookup lemmas only."
-    )
+    nlp.meta["description"] = "Offline stand-in for nl_core_news_sm: Dutch tokenizer and lookup lemmas only."
     return nlp
 
 
@@ -84,9 +83,7 @@ def _add_tensor_vectors(nlp: "Language") -> None:
 
     def add_hooks(doc):
         doc.user_hooks["vector"] = doc_tensor_vector
-        doc.user_span_hooks["vector"] = lambda span: span.doc.tensor[
-            span.start : span.end
-        ].mean(axis=0)
+        doc.user_span_hooks["vector"] = lambda span: span.doc.tensor[span.start : span.end].mean(axis=0)
         doc.user_token_hooks["vector"] = lambda token: token.doc.tensor[token.i]
         return doc
 
@@ -124,9 +121,7 @@ def _load_pipeline(requested: str) -> ResolvedPipeline:
         _add_tensor_vectors(nlp)
         return ResolvedPipeline(nlp, OFFICIAL_PIPELINE, nlp.meta.get("version", "?"), True)
     if requested == OFFICIAL_PIPELINE:
-        raise OSError(
-            f"{OFFICIAL_PIPELINE} is required but not installed. Run `make install`."
-        )
+        raise OSError(f"{OFFICIAL_PIPELINE} is required but not installed. Run `make install`.")
     logger.warning(OFFLINE_BANNER, OFFLINE_PIPELINE, OFFICIAL_VERSION)
     return ResolvedPipeline(build_offline_pipeline(), OFFLINE_PIPELINE, spacy.about.__version__, False)
 

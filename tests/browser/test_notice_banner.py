@@ -11,7 +11,9 @@ from tests.browser.test_widget import ask, open_widget
 from tests.notices import TEXT, TITLE, make_notice, publish
 
 
-def test_notice_banner_appears_is_announced_and_disappears(browser, site, bot, axe_source, results_dir, tmp_path):
+def test_notice_banner_appears_is_announced_and_disappears(
+    browser, site, bot, axe_source, results_dir, tmp_path
+):
     # bypass_csp: the demo page's CSP (rightly) blocks the injected axe-core script.
     ctx = browser.new_context(viewport=MOBILE, locale="nl-NL", bypass_csp=True)
     ctx.set_default_timeout(30_000)
@@ -41,7 +43,11 @@ def test_notice_banner_appears_is_announced_and_disappears(browser, site, bot, a
 
         report = run_axe(page, axe_source)
         save_json(results_dir / "axe-notice.json", report)
-        bad = [(v["id"], v["impact"], v["help"]) for v in report["violations"] if v["impact"] in ("serious", "critical")]
+        bad = [
+            (v["id"], v["impact"], v["help"])
+            for v in report["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
         assert not bad, bad
 
         assert TEXT in ask(page, "wat is er aan de hand?")

@@ -1,4 +1,5 @@
 """A thumbs down clicked in the real widget shows up in make report with its question."""
+
 from __future__ import annotations
 
 from playwright.sync_api import Page, expect

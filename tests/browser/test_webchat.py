@@ -6,6 +6,7 @@ greeting, not with the fallback. The widget's standalone bundle comes from npm
 (tests/browser/webchat/, installed by scripts/test_browser.sh); a small local page embeds
 it, on an origin the bot's CORS allows.
 """
+
 from __future__ import annotations
 
 import json

@@ -5,6 +5,7 @@ reload and navigation, "Nieuw gesprek", server down, feedback in the tracker, le
 links, accessibility (axe-core), small screens and zoom, reduced motion, desktop and phone
 (with screenshots for review).
 """
+
 from __future__ import annotations
 
 import json
@@ -23,6 +24,7 @@ USER = ".vrtc-msg--user"
 
 
 # ---------------------------------------------------------------- helpers
+
 
 def open_widget(page: Page) -> None:
     page.get_by_role("button", name="Stel je vraag aan VRT Assistent").click()
@@ -80,6 +82,7 @@ def watch_typing_indicator(page: Page) -> None:
 
 
 # ---------------------------------------------------------------- conversation flows
+
 
 def test_open_and_ask_kazernes(page: Page):
     launcher = page.get_by_role("button", name="Stel je vraag aan VRT Assistent")
@@ -166,7 +169,9 @@ def test_typed_slash_is_not_a_command(page: Page):
     open_widget(page)
     box = page.get_by_role("textbox", name="Typ je vraag")
     box.fill('/feedback{"feedback":"negatief"}')
-    with page.expect_request(lambda r: r.url.endswith("/webhooks/rest/webhook") and r.method == "POST") as req:
+    with page.expect_request(
+        lambda r: r.url.endswith("/webhooks/rest/webhook") and r.method == "POST"
+    ) as req:
         box.press("Enter")
     assert req.value.post_data_json["message"] == 'feedback{"feedback":"negatief"}'
     expect(page.locator(f"{USER} .vrtc-text").last).to_have_text('/feedback{"feedback":"negatief"}')
@@ -203,17 +208,23 @@ def test_xss_from_resident_stays_text(page: Page):
 
 def test_xss_and_links_from_bot_stay_safe(page: Page):
     """A bot reply with HTML and a javascript: URL (served by a stand-in for the webhook)."""
-    evil = [{
-        "recipient_id": "x",
-        "text": f"Kijk op https://www.vrtwente.nl/over en www.hoespoorthet.nl. {XSS_IMG} {XSS_SCRIPT} "
-                "javascript:window.__xss=3 <a href=\"javascript:window.__xss=4\">klik</a>",
-        "buttons": [{"title": "<b>vet</b>", "payload": "/groet"}],
-    }]
+    evil = [
+        {
+            "recipient_id": "x",
+            "text": f"Kijk op https://www.vrtwente.nl/over en www.hoespoorthet.nl. {XSS_IMG} {XSS_SCRIPT} "
+            'javascript:window.__xss=3 <a href="javascript:window.__xss=4">klik</a>',
+            "buttons": [{"title": "<b>vet</b>", "payload": "/groet"}],
+        }
+    ]
 
     def fake_webhook(route):
         if route.request.method == "POST":
-            route.fulfill(status=200, content_type="application/json", body=json.dumps(evil),
-                          headers={"Access-Control-Allow-Origin": "*"})
+            route.fulfill(
+                status=200,
+                content_type="application/json",
+                body=json.dumps(evil),
+                headers={"Access-Control-Allow-Origin": "*"},
+            )
         else:
             route.continue_()
 
@@ -256,8 +267,9 @@ def test_keyboard_only(page: Page):
             break
     else:
         pytest.fail("the launcher cannot be reached with Tab")
-    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none", \
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none", (
         "no visible focus on the launcher"
+    )
     page.keyboard.press("Enter")
     box = page.get_by_role("textbox", name="Typ je vraag")
     expect(box).to_be_focused()
@@ -379,8 +391,9 @@ def test_feedback_is_recorded_in_tracker(page: Page, bot):
 
     # The rating survives a reload.
     page.reload()
-    expect(page.locator(BOT).last.get_by_role("button", name="Nee, dit antwoord was niet nuttig")) \
-        .to_have_attribute("aria-pressed", "true")
+    expect(
+        page.locator(BOT).last.get_by_role("button", name="Nee, dit antwoord was niet nuttig")
+    ).to_have_attribute("aria-pressed", "true")
 
 
 def test_length_limit_with_counter(page: Page):
@@ -439,10 +452,15 @@ def test_server_goes_down_mid_conversation(page: Page):
 
 def test_cors_allows_only_the_site_origin(bot, site):
     def preflight(origin):
-        return requests.options(bot.rest_url, headers={
-            "Origin": origin, "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "content-type",
-        }, timeout=10)
+        return requests.options(
+            bot.rest_url,
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type",
+            },
+            timeout=10,
+        )
 
     assert preflight(site.url).headers.get("Access-Control-Allow-Origin") == site.url
     denied = preflight("http://evil.example").headers.get("Access-Control-Allow-Origin")
@@ -450,6 +468,7 @@ def test_cors_allows_only_the_site_origin(bot, site):
 
 
 # ---------------------------------------------------------------- accessibility and layout
+
 
 def _impacts(report):
     out = {}
@@ -481,12 +500,15 @@ def test_axe_no_serious_or_critical_violations(browser, site, axe_source, result
     ctx.close()
 
     reports = {"closed": closed, "open": opened, "error": error}
-    save_json(results_dir / f"axe-{viewport_name}.json", {
-        name: {"impacts": _impacts(r), **r} for name, r in reports.items()
-    })
+    save_json(
+        results_dir / f"axe-{viewport_name}.json",
+        {name: {"impacts": _impacts(r), **r} for name, r in reports.items()},
+    )
     bad = [
         (name, v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]])
-        for name, r in reports.items() for v in r["violations"] if v["impact"] in ("serious", "critical")
+        for name, r in reports.items()
+        for v in r["violations"]
+        if v["impact"] in ("serious", "critical")
     ]
     assert not bad, bad
 
@@ -511,11 +533,14 @@ def _layout_problems(page: Page) -> list:
     )
 
 
-@pytest.mark.parametrize("name,viewport,scale", [
-    ("320px", {"width": 320, "height": 568}, 1),
-    # 200 % zoom of a 1280x800 window: 640x400 CSS pixels at device scale 2.
-    ("zoom200", {"width": 640, "height": 400}, 2),
-])
+@pytest.mark.parametrize(
+    "name,viewport,scale",
+    [
+        ("320px", {"width": 320, "height": 568}, 1),
+        # 200 % zoom of a 1280x800 window: 640x400 CSS pixels at device scale 2.
+        ("zoom200", {"width": 640, "height": 400}, 2),
+    ],
+)
 def test_small_screens_and_zoom(browser, site, results_dir, name, viewport, scale):
     ctx = browser.new_context(viewport=viewport, device_scale_factor=scale)
     page = ctx.new_page()
@@ -545,7 +570,10 @@ def test_reduced_motion(browser, site):
     ctx = browser.new_context(viewport=DESKTOP, reduced_motion="no-preference")
     page = ctx.new_page()
     page.goto(site.url + "/")
-    assert page.evaluate("getComputedStyle(document.querySelector('.vrtc-dots span')).animationName") == "vrtc-blink"
+    assert (
+        page.evaluate("getComputedStyle(document.querySelector('.vrtc-dots span')).animationName")
+        == "vrtc-blink"
+    )
     ctx.close()
 
 

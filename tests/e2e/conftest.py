@@ -2,6 +2,7 @@
 loopback ports (Debian packages postgresql and redis-server; scripts/test.sh installs them),
 and the figures file the fault tests write their measurements to.
 """
+
 from __future__ import annotations
 
 import os
@@ -51,9 +52,21 @@ def redis_server(tmp_path_factory):
     port = free_port()
     workdir = tmp_path_factory.mktemp("redis")
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
     )
     import redis
 
@@ -78,16 +91,30 @@ class PostgresServer:
     @property
     def env(self) -> Dict[str, str]:
         """The variables deploy/endpoints.postgres.yml reads."""
-        return {"VRT_DB_HOST": "127.0.0.1", "VRT_DB_PORT": str(self.port), "VRT_DB_NAME": "rasa",
-                "VRT_DB_USER": "rasa", "VRT_DB_PASSWORD": "unused"}
+        return {
+            "VRT_DB_HOST": "127.0.0.1",
+            "VRT_DB_PORT": str(self.port),
+            "VRT_DB_NAME": "rasa",
+            "VRT_DB_USER": "rasa",
+            "VRT_DB_PASSWORD": "unused",
+        }
 
     def pg_ctl(self, *args: str) -> None:
-        subprocess.run([*self.as_postgres, str(PG_BIN / "pg_ctl"), "-D", str(self.datadir), *args],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [*self.as_postgres, str(PG_BIN / "pg_ctl"), "-D", str(self.datadir), *args],
+            check=True,
+            capture_output=True,
+        )
 
     def start(self) -> None:
-        self.pg_ctl("-w", "-l", str(self.datadir / "server.log"), "-o",
-                    f"-p {self.port} -k {self.datadir} -c listen_addresses=127.0.0.1", "start")
+        self.pg_ctl(
+            "-w",
+            "-l",
+            str(self.datadir / "server.log"),
+            "-o",
+            f"-p {self.port} -k {self.datadir} -c listen_addresses=127.0.0.1",
+            "start",
+        )
 
     def stop(self) -> None:
         self.pg_ctl("-m", "fast", "-w", "stop")
@@ -107,13 +134,30 @@ def postgres_server():
     if as_postgres:
         shutil.chown(base, "postgres")
         shutil.chown(datadir, "postgres")
-    subprocess.run([*as_postgres, str(PG_BIN / "initdb"), "-D", str(datadir), "-U", "rasa",
-                    "--auth=trust"], check=True, capture_output=True)
+    subprocess.run(
+        [*as_postgres, str(PG_BIN / "initdb"), "-D", str(datadir), "-U", "rasa", "--auth=trust"],
+        check=True,
+        capture_output=True,
+    )
     server = PostgresServer(datadir=datadir, port=free_port(), as_postgres=as_postgres)
     server.start()
-    subprocess.run([*as_postgres, str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(server.port),
-                    "-U", "rasa", "rasa"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            *as_postgres,
+            str(PG_BIN / "createdb"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(server.port),
+            "-U",
+            "rasa",
+            "rasa",
+        ],
+        check=True,
+        capture_output=True,
+    )
     yield server
-    subprocess.run([*as_postgres, str(PG_BIN / "pg_ctl"), "-D", str(datadir), "-m", "fast", "stop"],
-                   capture_output=True)
+    subprocess.run(
+        [*as_postgres, str(PG_BIN / "pg_ctl"), "-D", str(datadir), "-m", "fast", "stop"], capture_output=True
+    )
     shutil.rmtree(base, ignore_errors=True)

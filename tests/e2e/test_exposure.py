@@ -1,6 +1,7 @@
 """The action server is an internal service: loopback by default, a shared secret when it
 listens elsewhere, and errors that do not echo the request. The widget server lists no folders.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -28,7 +29,11 @@ def test_action_server_refuses_another_interface_without_a_secret(tmp_path):
     servers = BotServers(workdir=tmp_path, model=current_model(), extra_env={"VRT_ACTION_BIND": "0.0.0.0"})
     result = subprocess.run(
         [RASA, "run", "actions", "--actions", "actions", "--port", str(servers.action_port)],
-        cwd=ROOT, env=servers.env(), capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=servers.env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode != 0
     assert "does not listen on 0.0.0.0 without a shared secret: set VRT_ACTION_TOKEN" in result.stderr
@@ -37,8 +42,11 @@ def test_action_server_refuses_another_interface_without_a_secret(tmp_path):
 @pytest.fixture(scope="module")
 def open_action_server(tmp_path_factory):
     token = secrets.token_urlsafe(16)
-    servers = BotServers(workdir=tmp_path_factory.mktemp("open-actions"), model=current_model(),
-                         extra_env={"VRT_ACTION_BIND": "0.0.0.0", "VRT_ACTION_TOKEN": token})
+    servers = BotServers(
+        workdir=tmp_path_factory.mktemp("open-actions"),
+        model=current_model(),
+        extra_env={"VRT_ACTION_BIND": "0.0.0.0", "VRT_ACTION_TOKEN": token},
+    )
     servers.start_actions()
     yield servers, token
     servers.stop()
@@ -58,8 +66,12 @@ def test_action_server_on_all_interfaces_wants_the_secret(open_action_server):
 
 def test_action_server_error_does_not_echo_the_request(open_action_server):
     servers, token = open_action_server
-    response = requests.post(f"http://127.0.0.1:{servers.action_port}/webhook", json=FORGED_CALL,
-                             headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    response = requests.post(
+        f"http://127.0.0.1:{servers.action_port}/webhook",
+        json=FORGED_CALL,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
     assert response.status_code == 500
     assert response.json() == {"error": "internal error"}
     assert "marker-4711" not in response.text
@@ -68,8 +80,12 @@ def test_action_server_error_does_not_echo_the_request(open_action_server):
 def test_widget_server_lists_no_folders(tmp_path):
     port = free_port()
     log = tmp_path / "web.log"
-    server = subprocess.Popen([sys.executable, "scripts/serve_web.py", "--port", str(port)], cwd=ROOT,
-                              stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [sys.executable, "scripts/serve_web.py", "--port", str(port)],
+        cwd=ROOT,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_for(f"http://127.0.0.1:{port}/", server, log, timeout=30)
         assert requests.get(f"http://127.0.0.1:{port}/vendor/", timeout=10).status_code == 404

@@ -4,6 +4,7 @@ Against the real servers: the action server killed, the SQLite file locked or co
 PostgreSQL stopped. The replies in a fault are the domain's utter_storing_* responses.
 Measured waits go to results/fault-figures.txt (printed by make test).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -38,8 +39,12 @@ def texts(messages) -> str:
 
 def stored_user_turns(db: Path, user: str) -> list:
     with contextlib.closing(sqlite3.connect(db)) as connection:
-        return [row[0] for row in connection.execute(
-            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (user,))]
+        return [
+            row[0]
+            for row in connection.execute(
+                "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (user,)
+            )
+        ]
 
 
 @contextlib.contextmanager
@@ -135,9 +140,23 @@ def test_corrupt_sqlite_file_at_start_is_named_within_seconds(tmp_path, figures)
 
     started = time.monotonic()
     result = subprocess.run(
-        [str(VENV_BIN / "rasa"), "run", "--model", str(current_model()), "--port", str(free_port()),
-         "--endpoints", "deploy/endpoints.sqlite.yml", "--credentials", "credentials.yml"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        [
+            str(VENV_BIN / "rasa"),
+            "run",
+            "--model",
+            str(current_model()),
+            "--port",
+            str(free_port()),
+            "--endpoints",
+            "deploy/endpoints.sqlite.yml",
+            "--credentials",
+            "credentials.yml",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     figures(f"corrupt SQLite file: rasa run stopped after {time.monotonic() - started:.1f} s")
     assert result.returncode != 0
@@ -145,9 +164,18 @@ def test_corrupt_sqlite_file_at_start_is_named_within_seconds(tmp_path, figures)
 
     started = time.monotonic()
     result = subprocess.run(
-        ["bash", "scripts/run.sh"], cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={**env, "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()),
-             "WEB_PORT": str(free_port()), "VRT_RUN_DIR": str(tmp_path / "run")},
+        ["bash", "scripts/run.sh"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **env,
+            "RASA_PORT": str(free_port()),
+            "ACTION_PORT": str(free_port()),
+            "WEB_PORT": str(free_port()),
+            "VRT_RUN_DIR": str(tmp_path / "run"),
+        },
     )
     figures(f"corrupt SQLite file: make run stopped after {time.monotonic() - started:.1f} s")
     assert result.returncode != 0
@@ -159,8 +187,12 @@ def test_postgres_down_gets_a_polite_reply_and_the_bot_recovers(
     tmp_path_factory, postgres_server, redis_server, figures
 ):
     env = {**postgres_server.env, **redis_server, "VRT_ACTION_TOKEN": secrets.token_urlsafe(16)}
-    servers = BotServers(workdir=tmp_path_factory.mktemp("pg-down"), model=current_model(),
-                         endpoints="deploy/endpoints.postgres.yml", extra_env=env).start()
+    servers = BotServers(
+        workdir=tmp_path_factory.mktemp("pg-down"),
+        model=current_model(),
+        endpoints="deploy/endpoints.postgres.yml",
+        extra_env=env,
+    ).start()
     try:
         user = sender()
         servers.say(user, THEME_QUESTION)

@@ -6,6 +6,7 @@ second must know what was said to the first. Both call the action server with th
 secret VRT_ACTION_TOKEN, as in a multi-server set-up. A crisis notice published once (in the
 same database) is shown by both.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,11 +20,17 @@ from tests.servers import BotServers, current_model
 def two_servers(tmp_path_factory, endpoints: str, env: dict):
     env = {**env, "VRT_ACTION_TOKEN": secrets.token_urlsafe(16)}
     model = current_model()
-    first = BotServers(workdir=tmp_path_factory.mktemp("first"), model=model,
-                       endpoints=endpoints, extra_env=env)
+    first = BotServers(
+        workdir=tmp_path_factory.mktemp("first"), model=model, endpoints=endpoints, extra_env=env
+    )
     first.start()
-    second = BotServers(workdir=tmp_path_factory.mktemp("second"), model=model,
-                        endpoints=endpoints, extra_env=env, action_port=first.action_port)
+    second = BotServers(
+        workdir=tmp_path_factory.mktemp("second"),
+        model=model,
+        endpoints=endpoints,
+        extra_env=env,
+        action_port=first.action_port,
+    )
     try:
         second.start_rasa()  # shares the first one's action server
     except BaseException:
@@ -48,9 +55,15 @@ def notice_shown_by_both(first: BotServers, second: BotServers, tmp_path) -> Non
     for server in (first, second):
         user = f"notice-{uuid.uuid4().hex[:8]}"
         # The server's channels and the action server each read the notices at most every 5 s.
-        assert poll(lambda s=server: [n["title"] for n in banner(s)] == [TITLE]), f"no banner on {server.rasa_url}"
-        answer = poll(lambda s=server, u=user: [t for t in texts(s.say(u, "wat is er aan de hand?")) if TEXT in t])
-        assert answer and answer[0].startswith(f"{TITLE}\n{TEXT}"), f"{server.rasa_url} does not answer with it"
+        assert poll(lambda s=server: [n["title"] for n in banner(s)] == [TITLE]), (
+            f"no banner on {server.rasa_url}"
+        )
+        answer = poll(
+            lambda s=server, u=user: [t for t in texts(s.say(u, "wat is er aan de hand?")) if TEXT in t]
+        )
+        assert answer and answer[0].startswith(f"{TITLE}\n{TEXT}"), (
+            f"{server.rasa_url} does not answer with it"
+        )
         assert texts(server.say(user, "hallo"))[-1].startswith(f"Let op: VRT heeft een melding: {TITLE}.")
     assert make_notice(first, "end", str(notice_id)).returncode == 0
     for server in (first, second):
@@ -92,5 +105,8 @@ def test_redis_tracker_store(tmp_path_factory, redis_server):
     client = redis.Redis(host="127.0.0.1", port=int(redis_server["VRT_REDIS_PORT"]), db=0)
     (key,) = [key for key in client.keys("*tracker:*") if key.endswith(user.encode())]
     events = json.loads(client.get(key))["events"]
-    assert [e["text"] for e in events if e["event"] == "user"] == \
-        ["wat staat er in het beleidsplan over netwerk?", "vertel meer", "en verder?"]
+    assert [e["text"] for e in events if e["event"] == "user"] == [
+        "wat staat er in het beleidsplan over netwerk?",
+        "vertel meer",
+        "en verder?",
+    ]

@@ -3,6 +3,7 @@
 python-socketio 5.10+ made AsyncServer.enter_room a coroutine that Rasa 3.6.21 does
 not await, so replies were lost; the pinned 5.9.0 must deliver them.
 """
+
 import uuid
 
 import yaml
@@ -20,5 +21,6 @@ def test_socketio_sends_the_greeting_with_quick_replies(bot):
     (reply,) = bot.say_socketio(uuid.uuid4().hex, ["hallo"])
     (greeting,) = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]["utter_groet"]
     assert reply["text"] == " ".join(greeting["text"].split())
-    assert [(b["title"], b["payload"]) for b in reply["quick_replies"]] == \
-        [(b["title"], b["payload"]) for b in greeting["buttons"]]
+    assert [(b["title"], b["payload"]) for b in reply["quick_replies"]] == [
+        (b["title"], b["payload"]) for b in greeting["buttons"]
+    ]

@@ -1,4 +1,5 @@
 """Conversations are kept in the SQLite tracker store and survive a server restart."""
+
 import json
 import sqlite3
 import uuid
@@ -22,7 +23,8 @@ def test_events_are_rows_in_the_sqlite_database(bot):
     db = bot.env()["VRT_TRACKER_DB"]
     with sqlite3.connect(db) as connection:
         rows = connection.execute(
-            "SELECT type_name, intent_name, data FROM events WHERE sender_id = ? ORDER BY id", (user,)).fetchall()
+            "SELECT type_name, intent_name, data FROM events WHERE sender_id = ? ORDER BY id", (user,)
+        ).fetchall()
     users = [(intent, json.loads(data)["text"]) for kind, intent, data in rows if kind == "user"]
     bots = [json.loads(data) for kind, _, data in rows if kind == "bot"]
     assert users == [("faq", "hoeveel kazernes zijn er?")]

@@ -1,5 +1,6 @@
 """action_beleidsplan and action_vertel_meer with real rasa-sdk Trackers, a
 CollectingDispatcher and the real domain."""
+
 import ast
 import inspect
 
@@ -28,8 +29,9 @@ def action():
         ("beleidsplan_thema_in_tekst", "innovatie"),  # no entity: found in the text
     ],
 )
-def test_theme_question_gets_the_faq_answer_with_the_same_facts(action, dispatcher, load_tracker, domain,
-                                                                tracker_name, theme):
+def test_theme_question_gets_the_faq_answer_with_the_same_facts(
+    action, dispatcher, load_tracker, domain, tracker_name, theme
+):
     responses, events = run(action, dispatcher, load_tracker(tracker_name), domain)
 
     assert responses == [f"utter_faq/{POLICY_PLAN.themes[theme].antwoord}"]
@@ -44,7 +46,9 @@ def test_theme_question_gets_the_faq_answer_with_the_same_facts(action, dispatch
         ("beleidsplan_onbekend_thema", "utter_beleidsplan_onbekend_thema"),
     ],
 )
-def test_no_or_unknown_theme_lists_themes_as_buttons(action, dispatcher, load_tracker, domain, tracker_name, response):
+def test_no_or_unknown_theme_lists_themes_as_buttons(
+    action, dispatcher, load_tracker, domain, tracker_name, response
+):
     responses, _ = run(action, dispatcher, load_tracker(tracker_name), domain)
 
     assert responses == [response]
@@ -77,7 +81,8 @@ def responses_named_in(module) -> set:
     tree = ast.parse(inspect.getsource(module))
     return {
         node.value
-        for keyword in ast.walk(tree) if isinstance(keyword, ast.keyword) and keyword.arg == "response"
+        for keyword in ast.walk(tree)
+        if isinstance(keyword, ast.keyword) and keyword.arg == "response"
         for node in ast.walk(keyword.value)
         if isinstance(node, ast.Constant) and isinstance(node.value, str)
     }
@@ -94,6 +99,7 @@ def test_every_response_the_actions_use_is_in_the_domain(domain):
 
 
 def test_every_action_response_in_the_domain_is_used_by_an_action(domain):
-    action_responses = {name for name in domain["responses"]
-                        if name.startswith(("utter_beleidsplan_", "utter_vertel_meer_"))}
+    action_responses = {
+        name for name in domain["responses"] if name.startswith(("utter_beleidsplan_", "utter_vertel_meer_"))
+    }
     assert action_responses == responses_named_in(beleidsplan) | responses_named_in(vervolg)

@@ -3,6 +3,7 @@
 docs/sources/ is the project's copy of the content sources (VRT's page text and the
 supplementary facts), so these checks also run in a clone without ../shared.
 """
+
 import re
 from collections import Counter
 from pathlib import Path
@@ -84,7 +85,8 @@ def test_every_number_in_an_answer_is_in_the_sources(name, text):
 
 
 @pytest.mark.parametrize(
-    "number, found", [("29", True), ("9", False), ("2", False), ("2021-2024", True), ("2024", True), ("202", False)]
+    "number, found",
+    [("29", True), ("9", False), ("2", False), ("2021-2024", True), ("2024", True), ("202", False)],
 )
 def test_numbers_are_matched_whole(number, found):
     assert contains_number("VRT heeft 29 kazernes. Koers 2021-2024.", number) == found
@@ -128,8 +130,11 @@ def test_source_links_are_addresses_the_sources_give(name):
 
 
 def test_main_page_answers_name_the_page():
-    main_page = [name for name, variants in FAQ_ANSWERS.items()
-                 if any(s["naam"] == MAIN_PAGE_SOURCE for s in variants[0]["custom"]["bron"])]
+    main_page = [
+        name
+        for name, variants in FAQ_ANSWERS.items()
+        if any(s["naam"] == MAIN_PAGE_SOURCE for s in variants[0]["custom"]["bron"])
+    ]
     assert "utter_faq/capaciteit" in main_page and "utter_faq/risicos" in main_page
 
 

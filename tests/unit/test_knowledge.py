@@ -1,4 +1,5 @@
 """The knowledge loaders (policy-plan themes, follow-ups): the real files, and broken files."""
+
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,14 @@ from actions.knowledge import (
 from vrt_nlu.text import normalise
 
 EXPECTED_THEMES = {
-    "koers", "risicos", "netwerk", "crisisdefinitie", "veiligheid",
-    "platformfunctie", "innovatie", "capaciteit",
+    "koers",
+    "risicos",
+    "netwerk",
+    "crisisdefinitie",
+    "veiligheid",
+    "platformfunctie",
+    "innovatie",
+    "capaciteit",
 }
 
 

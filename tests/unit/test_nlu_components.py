@@ -1,4 +1,5 @@
 """The custom NLU components, with the configuration from config.yml."""
+
 from pathlib import Path
 
 import pytest
@@ -79,17 +80,30 @@ def test_emergency_patterns_leave_ordinary_questions_alone(emergency, text):
 
 
 def test_emergency_overrides_fallback_and_keeps_ranking(emergency):
-    message = Message(data={"text": "ik ruik gas", "intent": {"name": "nlu_fallback", "confidence": 0.7},
-                            "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.7},
-                                               {"name": "faq", "confidence": 0.3}]})
+    message = Message(
+        data={
+            "text": "ik ruik gas",
+            "intent": {"name": "nlu_fallback", "confidence": 0.7},
+            "intent_ranking": [
+                {"name": "nlu_fallback", "confidence": 0.7},
+                {"name": "faq", "confidence": 0.3},
+            ],
+        }
+    )
     emergency.process([message])
     assert message.get("intent") == {"name": "noodgeval", "confidence": 1.0}
     assert [r["name"] for r in message.get("intent_ranking")] == ["noodgeval", "nlu_fallback", "faq"]
 
 
 def net_message(text: str, intent: str) -> Message:
-    return Message(data={"text": text, "intent": {"name": intent, "confidence": 0.8},
-                         "intent_ranking": [{"name": intent, "confidence": 0.8}], "entities": []})
+    return Message(
+        data={
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.8},
+            "intent_ranking": [{"name": intent, "confidence": 0.8}],
+            "entities": [],
+        }
+    )
 
 
 @pytest.mark.parametrize("intent", ["faq", "beleidsplan", "buiten_bereik"])
@@ -133,13 +147,18 @@ def test_emergency_classifier_refuses_empty_patterns():
 
 
 def faq_message(selector_confidence: float, intent: str = "faq") -> Message:
-    return Message(data={
-        "text": "wat is de hoofdstad van Frankrijk?",
-        "intent": {"name": intent, "confidence": 0.9},
-        "intent_ranking": [{"name": intent, "confidence": 0.9}],
-        "response_selector": {"faq": {"response": {"confidence": selector_confidence,
-                                                    "intent_response_key": "faq/kerntaken"}}},
-    })
+    return Message(
+        data={
+            "text": "wat is de hoofdstad van Frankrijk?",
+            "intent": {"name": intent, "confidence": 0.9},
+            "intent_ranking": [{"name": intent, "confidence": 0.9}],
+            "response_selector": {
+                "faq": {
+                    "response": {"confidence": selector_confidence, "intent_response_key": "faq/kerntaken"}
+                }
+            },
+        }
+    )
 
 
 @pytest.fixture
@@ -228,8 +247,9 @@ def test_keyword_net_alone_catches_most_emergency_examples(emergency):
 
 
 def test_keyword_net_raises_no_false_alarm_on_other_examples(emergency):
-    false_alarms = [(intent, text) for intent, text in all_examples()
-                    if intent != "noodgeval" and emergency.match(text)]
+    false_alarms = [
+        (intent, text) for intent, text in all_examples() if intent != "noodgeval" and emergency.match(text)
+    ]
     assert false_alarms == []
 
 
@@ -243,14 +263,21 @@ def opening():
 
 @pytest.mark.parametrize("text", ["", "   ", "/get_started", " /get_started\n"])
 def test_opening_message_of_a_widget_is_a_greeting(opening, text):
-    message = Message(data={"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.3},
-                            "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.3}]})
+    message = Message(
+        data={
+            "text": text,
+            "intent": {"name": "nlu_fallback", "confidence": 0.3},
+            "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.3}],
+        }
+    )
     opening.process([message])
     assert message.get("intent") == {"name": "groet", "confidence": 1.0}
     assert message.get("intent_ranking") == [{"name": "groet", "confidence": 1.0}]
 
 
-@pytest.mark.parametrize("text", ["get_started", "/get_started nu", "hoeveel kazernes zijn er?", "/faq/capaciteit"])
+@pytest.mark.parametrize(
+    "text", ["get_started", "/get_started nu", "hoeveel kazernes zijn er?", "/faq/capaciteit"]
+)
 def test_opening_classifier_leaves_other_messages_alone(opening, text):
     message = Message(data={"text": text, "intent": {"name": "faq", "confidence": 0.8}})
     opening.process([message])

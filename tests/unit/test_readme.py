@@ -1,4 +1,5 @@
 """README.md stays true to the repo: its make targets, paths, ports and environment variables."""
+
 import itertools
 import re
 from pathlib import Path
@@ -11,13 +12,18 @@ README = (ROOT / "README.md").read_text()
 OUTPUT_DIRS = ("models/", "results/", "var/", "node_modules/", ".venv/")
 # Where the project reads environment variables: shell, Python, YAML, Makefile, CI.
 CODE_FILES = sorted(
-    path for path in itertools.chain(
-        *(ROOT.joinpath(folder).rglob(pattern)
-          for folder in ("scripts", "actions", "vrt_nlu", "tests", "bench", "deploy", "web", ".ci")
-          for pattern in ("*.py", "*.sh", "*.yml", "*.js", "run")),
+    path
+    for path in itertools.chain(
+        *(
+            ROOT.joinpath(folder).rglob(pattern)
+            for folder in ("scripts", "actions", "vrt_nlu", "tests", "bench", "deploy", "web", ".ci")
+            for pattern in ("*.py", "*.sh", "*.yml", "*.js", "run")
+        ),
         [ROOT / "Makefile", ROOT / "endpoints.yml", ROOT / "credentials.yml"],
     )
-    if path.is_file() and not {"__pycache__", "node_modules"} & set(path.parts) and path != Path(__file__).resolve()
+    if path.is_file()
+    and not {"__pycache__", "node_modules"} & set(path.parts)
+    and path != Path(__file__).resolve()
 )
 CODE = {path: path.read_text() for path in CODE_FILES}
 PROJECT_PREFIXES = ("VRT_", "RASA_", "BENCH_", "NL_CORE_NEWS_SM_")
@@ -39,7 +45,7 @@ def expand_braces(token: str) -> list:
     return [
         expanded
         for choice in match[1].split(",")
-        for expanded in expand_braces(token[: match.start()] + choice + token[match.end():])
+        for expanded in expand_braces(token[: match.start()] + choice + token[match.end() :])
     ]
 
 
@@ -100,8 +106,12 @@ def test_every_path_in_the_readme_exists(path):
 
 def test_readme_paths_are_found():
     # The parser itself: known paths from the README must be among those checked.
-    assert {"domain.yml", "deploy/endpoints.postgres.yml", "tests/unit/trackers/*.json", "docs/bench.md"} \
-        <= set(readme_paths())
+    assert {
+        "domain.yml",
+        "deploy/endpoints.postgres.yml",
+        "tests/unit/trackers/*.json",
+        "docs/bench.md",
+    } <= set(readme_paths())
 
 
 @pytest.mark.parametrize("name", sorted(variables_read_by_the_code()))
@@ -118,4 +128,6 @@ def test_every_project_variable_in_the_readme_is_used_by_the_code():
 @pytest.mark.parametrize("variable", ["RASA_PORT", "ACTION_PORT", "WEB_PORT"])
 def test_readme_ports_are_the_defaults_of_the_scripts(variable):
     default = re.search(rf"{variable}:-(\d+)", (ROOT / "scripts" / "common.sh").read_text())[1]
-    assert re.search(rf"\| {default} \(`{variable}`\)", README), f"README's port for {variable} is not {default}"
+    assert re.search(rf"\| {default} \(`{variable}`\)", README), (
+        f"README's port for {variable} is not {default}"
+    )
