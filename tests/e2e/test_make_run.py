@@ -36,8 +36,11 @@ def test_make_run_restarts_crashed_parts_and_stops_on_ctrl_c(tmp_path, figures):
     ports = {name: free_port() for name in ("RASA_PORT", "ACTION_PORT", "WEB_PORT")}
     run_dir = tmp_path / "run"
     api_token = uuid.uuid4().hex
+    # scripts/common.sh derives these from the default ports; when `make test` has already
+    # exported them, they would point this `make run` at another action server (port 5055).
+    derived = {"VRT_ENDPOINTS", "VRT_ACTION_ENDPOINT_URL", "VRT_CORS_ORIGINS", "VRT_CHAT_SERVER_URL"}
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k not in derived},
         **{k: str(v) for k, v in ports.items()},
         "VRT_RUN_DIR": str(run_dir),
         "VRT_TRACKER_DB": str(tmp_path / "tracker.db"),
