@@ -36,7 +36,14 @@ SORRY = "Sorry, er ging iets mis. Probeer het nog een keer, of kijk op www.vrtwe
 DEFAULT_MAX_MESSAGE_CHARS = 1000
 # The website widget (web/vrt-chat.js) sends these itself: the welcome payload
 # (welcomePayload) and the thumbs up/down (sendFeedback).
-WIDGET_PAYLOADS = ("/groet", '/feedback{"feedback":"positief"}', '/feedback{"feedback":"negatief"}')
+# rasa-webchat's documented opening payload (initPayload) is accepted as well, so that
+# vrt_nlu.OpeningMessageClassifier greets it.
+WIDGET_PAYLOADS = (
+    "/groet",
+    '/feedback{"feedback":"positief"}',
+    '/feedback{"feedback":"negatief"}',
+    "/get_started",
+)
 # Metadata kept from a client, with the longest value kept: the widget's feedback.
 METADATA_KEYS = {"feedback": 20, "antwoord": 1000, "antwoord_id": 64}
 # Unicode categories removed from messages: control, format (zero-width, bidi),

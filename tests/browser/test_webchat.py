@@ -120,9 +120,7 @@ def session_id(page: Page) -> str:
     return json.loads(stored)["session_id"]
 
 
-# A typed "/get_started" is not a payload the bot offers, so the guard (vrt_privacy.guard)
-# reads it as words: it is stored without its slash, and still understood as the greeting.
-@pytest.mark.parametrize("init_payload, stored_text", [(None, ""), ("/get_started", "get_started")])
+@pytest.mark.parametrize("init_payload, stored_text", [(None, ""), ("/get_started", "/get_started")])
 def test_webchat_first_message_is_the_greeting(webchat_page, bot, init_payload, stored_text):
     page = webchat_page(init_payload)
     page.locator(".rw-launcher").click()
