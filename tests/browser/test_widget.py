@@ -101,8 +101,9 @@ def test_open_and_ask_kazernes(page: Page):
     answer = ask(page, "hoeveel kazernes zijn er?")
     assert "29" in answer
     assert page.evaluate("window.__typingSeen"), "the typing indicator was never shown"
-    # The answer is read out by screen readers through the polite live region.
-    live = page.locator(".vrtc-panel [aria-live='polite']")
+    # The answer is read out by screen readers through the messages' polite live region
+    # (the notice banner, tests/browser/test_notice_banner.py, has its own).
+    live = page.locator(".vrtc-panel .vrtc-sr[aria-live='polite']")
     expect(live).to_contain_text("29")
     # The answer can be rated.
     expect(page.locator(BOT).last.get_by_role("button", name="Ja, dit antwoord was nuttig")).to_be_visible()
