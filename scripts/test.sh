@@ -43,7 +43,7 @@ say "stories correct: $correct (expected $stories / $stories)"
 
 say "7/9 end-to-end tests over HTTP (make run, faults, exposure; REST, socket.io; SQLite, PostgreSQL and Redis stores)"
 ensure_apt_packages redis-server:redis-server postgresql:/usr/lib/postgresql/15/bin/initdb
-"$PY" -m pytest tests/e2e -q --disable-warnings
+"$PY" -m pytest tests/e2e -q --disable-warnings --durations=10
 if [[ -s results/fault-figures.txt ]]; then
   say "Faults survived, measured (results/fault-figures.txt):"
   sed 's/^/  /' results/fault-figures.txt >&2
