@@ -3,6 +3,11 @@
 Runs last in the NLU pipeline, with two kinds of patterns (both in config.yml, so they
 are part of the model's fingerprint):
 
+The English net (`english_patterns`, `english_unsure_patterns`, `english_ordinary_question`)
+is added to the Dutch one: both apply to every message. When an English pattern matched and
+the language detector left the message's language open ("fire!", "gas leak"), the detector's
+loose guess becomes the message's language, so the 112 answer comes in that language.
+
 - `patterns` describe a situation happening now ("ik ruik gas", "er is brand"). A match
   makes the intent `noodgeval` with confidence 1.0, whatever DIET or the fallback
   classifier said, so the rule answers "bel 112" first even at low NLU confidence.
@@ -29,6 +34,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from vrt_nlu.base import ConfiguredComponent
+from vrt_nlu.language import LANGUAGE_GUESS_KEY, LANGUAGE_KEY
 from vrt_nlu.text import normalise
 
 logger = logging.getLogger(__name__)
@@ -49,6 +55,9 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
             "ordinary_question": None,
             "answer_after_112": [],
             "entity": "noodsignaal",
+            "english_patterns": [],
+            "english_unsure_patterns": [],
+            "english_ordinary_question": None,
         }
 
     def __init__(self, config: Dict[Text, Any]) -> None:
@@ -56,9 +65,14 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
         self.intent = config["intent"]
         if not config["patterns"]:
             raise ValueError("EmergencyKeywordClassifier needs at least one pattern.")
-        self.patterns = [re.compile(p) for p in config["patterns"]]
-        self.unsure_patterns = [re.compile(p) for p in config["unsure_patterns"]]
-        ordinary = config["ordinary_question"]
+        self.patterns = [re.compile(p) for p in config["patterns"] + config["english_patterns"]]
+        self.unsure_patterns = [
+            re.compile(p) for p in config["unsure_patterns"] + config["english_unsure_patterns"]
+        ]
+        self.english_patterns = [re.compile(p) for p in config["english_patterns"]]
+        ordinary = "|".join(
+            f"(?:{p})" for p in (config["ordinary_question"], config["english_ordinary_question"]) if p
+        )
         self.ordinary_question = re.compile(ordinary) if ordinary else None
         self.answer_after_112 = set(config["answer_after_112"])
         self.entity = config["entity"]
@@ -106,6 +120,10 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
                 {"pattern": found.re.pattern, "model_intent": previous, "level": level},
                 add_to_output=True,
             )
+            guess = message.get(LANGUAGE_GUESS_KEY)
+            if guess and not message.get(LANGUAGE_KEY) and self._first_match(self.english_patterns, folded):
+                # "gas leak", "fire!": too short for the detector; its loose guess decides the 112 answer's language.
+                message.set(LANGUAGE_KEY, guess, add_to_output=True)
             if unsure is not None and previous in self.answer_after_112:
                 # The span of the matched words in the original text, where it can be found.
                 start = text.lower().find(found.group(0))
