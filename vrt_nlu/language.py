@@ -24,7 +24,8 @@ ANSWER_LANGUAGES = (DUTCH, ENGLISH)
 # Parse-data key, entity and slot name.
 LANGUAGE_KEY = "taal"
 SWITCH_INTENT = "taal_kiezen"
-# A loose guess for messages too short for `taal`; only the emergency net uses it.
+# A loose guess for messages too short for `taal`: the emergency net uses it, and outputs
+# `taal_gok: en` for "help!!" or "gas", which a conversation without a language follows.
 LANGUAGE_GUESS_KEY = "taal_gok"
 
 
@@ -41,9 +42,13 @@ def message_language(parse_data: Dict[str, Any]) -> Optional[str]:
 
 
 def conversation_language(parse_data_newest_first: Iterable[Dict[str, Any]]) -> str:
-    """The language of the most recent message that has a clear one (German skipped), else Dutch."""
+    """The language of the most recent message that has a clear one (German skipped); else the
+    newest emergency hint (`taal_gok`, "help!!" as a first message); else Dutch."""
+    hint = None
     for parse_data in parse_data_newest_first:
         language = message_language(parse_data)
         if language in ANSWER_LANGUAGES:
             return language
-    return DEFAULT_LANGUAGE
+        if hint is None and parse_data.get(LANGUAGE_GUESS_KEY) in ANSWER_LANGUAGES:
+            hint = parse_data[LANGUAGE_GUESS_KEY]
+    return hint or DEFAULT_LANGUAGE

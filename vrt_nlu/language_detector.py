@@ -58,12 +58,14 @@ class MessageLanguage:
         german_confidence: float = 0.9,
         neutral_terms: Iterable[str] = (),
         low_accuracy_mode: bool = True,
+        shared_words: Iterable[str] = (),
     ) -> None:
         self.codes = {LINGUA_NAMES[code]: code for code in languages}
         self.detector = lingua_detector(tuple(languages), low_accuracy_mode)
         self.minimum_words = minimum_words
         self.minimum_confidence = minimum_confidence
         self.german_confidence = german_confidence
+        self.shared_words = {normalise(w) for w in shared_words}
         terms = sorted({normalise(t) for t in neutral_terms if normalise(t)}, key=len, reverse=True)
         self.neutral = (
             re.compile(r"\b(" + "|".join(r"[\s-]+".join(map(re.escape, t.split())) for t in terms) + r")\b")
@@ -89,14 +91,19 @@ class MessageLanguage:
     def detect(self, text: Text, loose: bool = False) -> Optional[str]:
         """The language of the text, or None when it is too short or lingua is unsure.
 
-        `loose`: one word is enough and Dutch or English wins by any margin (the emergency
-        net's guess for "fire!")."""
+        `loose`: without the shared words, one word is enough and Dutch or English wins by any
+        margin (the emergency net's guess for "fire!"); None when no word is left."""
         words = self.words(text)
+        if loose:
+            words = " ".join(w for w in words.split() if w not in self.shared_words)
         if len(words.split()) < (1 if loose else self.minimum_words):
             return None
         if loose:
             scores = self.scores(words)
-            return ENGLISH if scores.get(ENGLISH, 0) > scores.get(DUTCH, 0) else DUTCH
+            dutch, english = scores.get(DUTCH, 0.0), scores.get(ENGLISH, 0.0)
+            if dutch == english:
+                return None
+            return ENGLISH if english > dutch else DUTCH
         scores = self.scores(words)
         german_top = scores and max(scores, key=scores.get) == GERMAN
         # German answers with a pointer, not the answer: it needs a longer message and more certainty.
@@ -126,6 +133,8 @@ class LanguageDetector(ConfiguredComponent):
             # Whole messages (normalised) that switch the language.
             "switch_phrases": {},
             "german_intent": "duits",
+            # Words Dutch and English share, left out of the loose guess ("help", "gas").
+            "shared_words": [],
         }
 
     def __init__(self, config: Dict[Text, Any]) -> None:
@@ -137,6 +146,7 @@ class LanguageDetector(ConfiguredComponent):
             config["german_confidence"],
             config["neutral_terms"],
             config["low_accuracy_mode"],
+            config["shared_words"],
         )
         self.switch = {
             normalise(phrase): code
@@ -174,7 +184,8 @@ class LanguageDetector(ConfiguredComponent):
             if language is None:
                 guess = self.language.detect(text, loose=True)
                 if guess:
-                    message.set(LANGUAGE_GUESS_KEY, guess, add_to_output=True)
+                    # For the emergency net only; the conversation does not follow it.
+                    message.set(LANGUAGE_GUESS_KEY, guess)
                 continue
             message.set(LANGUAGE_KEY, language, add_to_output=True)
             if language == GERMAN:

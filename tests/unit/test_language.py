@@ -103,6 +103,10 @@ def test_conversation_language_is_the_last_clear_one():
         "my husband is unconscious",
         "she is not breathing",
         "help!",
+        "help",
+        "HELP!!",
+        "i smell gas",
+        "smoke",
         "please help",
         "someone was stabbed",
         "our cellar is flooding",
@@ -112,14 +116,28 @@ def test_english_emergencies_get_112_in_english(detector, emergency, text):
     message = parsed(detector, text)
     emergency.process([message])
     assert message.get("intent")["name"] == "noodgeval"
-    assert message.get("taal") == "en"
+    assert conversation_language([parse_data(message)]) == "en"
 
 
-@pytest.mark.parametrize("text", ["brand!", "gaslek", "ik ruik gas"])
+def parse_data(message: Message) -> dict:
+    """What the tracker keeps of a message: its output properties."""
+    return {key: message.get(key) for key in message.output_properties | {"intent", "entities"}}
+
+
+@pytest.mark.parametrize("text", ["help!!", "gas"])
+def test_a_word_both_languages_share_keeps_a_dutch_conversation_dutch(detector, emergency, text):
+    message = parsed(detector, text)
+    emergency.process([message])
+    assert message.get("intent")["name"] == "noodgeval"
+    assert conversation_language([parse_data(message), user("nl")]) == "nl"
+
+
+@pytest.mark.parametrize("text", ["brand!", "gaslek", "gas lek", "ik ruik gas", "help brand"])
 def test_short_dutch_emergencies_stay_dutch(detector, emergency, text):
     message = parsed(detector, text)
     emergency.process([message])
-    assert message.get("intent")["name"] == "noodgeval" and message.get("taal") in (None, "nl")
+    assert message.get("intent")["name"] == "noodgeval"
+    assert conversation_language([parse_data(message)]) == "nl"
 
 
 def test_english_ordinary_question_with_an_emergency_word_is_unsure(emergency):
