@@ -387,8 +387,7 @@
     this.emergencyText.textContent = TEXT.emergency;
     this.log.setAttribute("aria-label", TEXT.logLabel);
     this.noticeEl.setAttribute("aria-label", TEXT.noticeRegion);
-    // Rebuilt in the new language at the next poll.
-    this.noticeKey = "";
+    if (this.notices) this.showNotices(this.notices);
     this.typingText.textContent = TEXT.typing + "…";
     this.input.setAttribute("placeholder", TEXT.placeholder);
     this.inputLabel.textContent = TEXT.inputLabel;
@@ -452,7 +451,10 @@
   /** Replaces the banner only when the notices changed, so the live region speaks once per change. */
   Widget.prototype.showNotices = function (notices) {
     notices = notices.filter(function (n) { return n && typeof n.title === "string" && typeof n.text === "string"; });
-    var key = JSON.stringify(notices.map(function (n) { return [n.id, n.title, n.text, n.time, n.link]; }));
+    // Staff's English text (tekst_en) in English, when they gave one; the title stays as published.
+    var english = this.lang === "en";
+    var key = JSON.stringify([this.lang, notices.map(function (n) { return [n.id, n.title, n.text, n.text_en, n.time, n.link]; })]);
+    this.notices = notices;
     if (key === this.noticeKey) return;
     this.noticeKey = key;
     var box = this.noticeEl;
@@ -467,9 +469,13 @@
         meta.appendChild(a);
       }
       var text = el("p", { className: "vrtc-notice-text" });
-      renderText(text, n.text);
+      var body = english && typeof n.text_en === "string" && n.text_en ? n.text_en : n.text;
+      renderText(text, body);
+      // Staff write in Dutch; screen readers must know which parts are English.
+      text.setAttribute("lang", body === n.text ? "nl" : "en");
       box.appendChild(el("div", { className: "vrtc-notice" }, [
-        el("h3", { className: "vrtc-notice-title", text: TEXT.noticeRegion + ": " + n.title }), text, meta
+        el("h3", { className: "vrtc-notice-title" }, [TEXT.noticeRegion + ": ", el("span", { lang: "nl", text: n.title })]),
+        text, meta
       ]));
     });
     if (notices.length) box.setAttribute("tabindex", "0");

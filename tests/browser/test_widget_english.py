@@ -6,15 +6,7 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import run_axe
-from tests.browser.test_widget import BOT, USER, bot_texts, open_widget, wait_for_reply
-
-
-def ask_in(page: Page, label: str, text: str) -> str:
-    before = page.locator(BOT).count()
-    box = page.get_by_role("textbox", name=label)
-    box.fill(text)
-    box.press("Enter")
-    return wait_for_reply(page, before)
+from tests.browser.test_widget import BOT, USER, ask, bot_texts, open_widget, wait_for_reply
 
 
 def test_switch_and_english_conversation(browser, site, axe_source):
@@ -39,7 +31,7 @@ def test_switch_and_english_conversation(browser, site, axe_source):
     # The Dutch welcome keeps its own language.
     expect(page.locator(BOT).first).to_have_attribute("lang", "nl")
 
-    answer = ask_in(page, "Type your question", "how many fire stations are there in twente?")
+    answer = ask(page, "how many fire stations are there in twente?", label="Type your question")
     assert "29 fire stations" in answer
     expect(page.locator(USER).last).to_have_attribute("lang", "en")
     expect(page.locator(BOT).last).to_have_attribute("lang", "en")
@@ -53,7 +45,7 @@ def test_switch_and_english_conversation(browser, site, axe_source):
     # And back: Dutch texts, Dutch answers.
     page.get_by_role("button", name="Schakel over naar Nederlands").click()
     expect(page.get_by_role("textbox", name="Typ je vraag")).to_be_visible()
-    assert "29 kazernes" in ask_in(page, "Typ je vraag", "hoeveel kazernes heeft de veiligheidsregio?")
+    assert "29 kazernes" in ask(page, "hoeveel kazernes heeft de veiligheidsregio?", label="Typ je vraag")
     expect(page.locator(BOT).last).to_have_attribute("lang", "nl")
     ctx.close()
 
@@ -61,7 +53,7 @@ def test_switch_and_english_conversation(browser, site, axe_source):
 def test_english_emergency_shows_112_first(page: Page):
     open_widget(page)
     before = page.locator(BOT).count()
-    ask_in(page, "Typ je vraag", "there is a fire in my kitchen")
+    ask(page, "there is a fire in my kitchen", label="Typ je vraag")
     first_reply = bot_texts(page)[before]
     assert first_reply.startswith("Call 112 now."), first_reply
     expect(page.locator(BOT).nth(before)).to_have_attribute("lang", "en")

@@ -69,3 +69,15 @@ def test_german_gets_one_german_pointer(bot):
 def test_socketio_client_gets_english(bot):
     (reply,) = bot.say_socketio(f"en-{uuid.uuid4().hex[:8]}", ["who governs the safety region?"])
     assert reply["text"] == english("utter_faq/bestuur")
+
+
+def test_short_english_emergencies_get_call_112_in_english(bot):
+    for message in ("i smell gas", "fire!", "help"):
+        replies = bot.say(sender(), message)
+        assert texts(replies)[0] == english("utter_noodgeval"), message
+
+
+def test_help_in_a_dutch_conversation_stays_dutch(bot):
+    user = sender()
+    bot.say(user, "welke gemeenten horen bij de veiligheidsregio?")
+    assert texts(bot.say(user, "help!!"))[0] == dutch("utter_noodgeval")
