@@ -42,6 +42,8 @@ def detector(config: Dict[str, Any], **override: Any):
         settings["german_confidence"],
         settings["neutral_terms"],
         settings.get("low_accuracy_mode", True),
+        settings.get("shared_words", ()),
+        settings.get("language_words", {}),
     )
 
 

@@ -59,6 +59,7 @@ class MessageLanguage:
         neutral_terms: Iterable[str] = (),
         low_accuracy_mode: bool = True,
         shared_words: Iterable[str] = (),
+        language_words: Optional[Dict[str, Iterable[str]]] = None,
     ) -> None:
         self.codes = {LINGUA_NAMES[code]: code for code in languages}
         self.detector = lingua_detector(tuple(languages), low_accuracy_mode)
@@ -66,6 +67,9 @@ class MessageLanguage:
         self.minimum_confidence = minimum_confidence
         self.german_confidence = german_confidence
         self.shared_words = {normalise(w) for w in shared_words}
+        self.language_words = {
+            code: {normalise(w) for w in words} for code, words in (language_words or {}).items()
+        }
         terms = sorted({normalise(t) for t in neutral_terms if normalise(t)}, key=len, reverse=True)
         self.neutral = (
             re.compile(r"\b(" + "|".join(r"[\s-]+".join(map(re.escape, t.split())) for t in terms) + r")\b")
@@ -97,7 +101,7 @@ class MessageLanguage:
         if loose:
             words = " ".join(w for w in words.split() if w not in self.shared_words)
         if len(words.split()) < (1 if loose else self.minimum_words):
-            return None
+            return None if loose else self.by_words(words)
         if loose:
             scores = self.scores(words)
             dutch, english = scores.get(DUTCH, 0.0), scores.get(ENGLISH, 0.0)
@@ -116,7 +120,12 @@ class MessageLanguage:
             return ENGLISH
         if dutch / (dutch + english) >= self.minimum_confidence:
             return DUTCH
-        return None
+        return self.by_words(words)
+
+    def by_words(self, words: Text) -> Optional[str]:
+        """The one language whose own words (`language_words`) occur in the message, or None."""
+        found = {code for code, own in self.language_words.items() if own.intersection(words.split())}
+        return found.pop() if len(found) == 1 else None
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -135,6 +144,9 @@ class LanguageDetector(ConfiguredComponent):
             "german_intent": "duits",
             # Words Dutch and English share, left out of the loose guess ("help", "gas").
             "shared_words": [],
+            # When lingua is unsure: words only one of the two languages has ("the", "thanks";
+            # "de", "bedankt"). Words of one language and none of the other decide.
+            "language_words": {},
         }
 
     def __init__(self, config: Dict[Text, Any]) -> None:
@@ -147,6 +159,7 @@ class LanguageDetector(ConfiguredComponent):
             config["neutral_terms"],
             config["low_accuracy_mode"],
             config["shared_words"],
+            config["language_words"],
         )
         self.switch = {
             normalise(phrase): code

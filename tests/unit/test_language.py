@@ -150,3 +150,18 @@ def test_english_ordinary_question_with_an_emergency_word_is_unsure(emergency):
     )
     emergency.process([message])
     assert message.get("intent")["name"] == "faq" and message.get("emergency_net")["level"] == "onzeker"
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("whats vrt", "en"),
+        ("thank you", "en"),
+        ("is the tap water still safe to drink", "en"),
+        ("ok dank je", "nl"),
+        ("ok", None),
+        ("thanks", None),  # Dutch residents say it too
+    ],
+)
+def test_own_words_decide_when_lingua_is_unsure(detector, text, language):
+    assert detector.language.detect(text) == language
