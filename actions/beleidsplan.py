@@ -9,6 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import PolicyPlan, Theme, load_policy_plan
+from vrt_nlu.language import ENGLISH, conversation_language
 
 # Loaded once at import: a broken file stops the action server at start-up.
 POLICY_PLAN = load_policy_plan()
@@ -16,9 +17,21 @@ POLICY_PLAN = load_policy_plan()
 THEME_ENTITY = "beleidsthema"
 
 
-def theme_buttons(plan: PolicyPlan, exclude: Optional[str] = None) -> List[Dict[str, str]]:
+def tracker_language(tracker: Tracker) -> str:
+    """The conversation's language (vrt_nlu/language.py), from the events the action server gets."""
+    return conversation_language(
+        event.get("parse_data") or {} for event in reversed(tracker.events) if event.get("event") == "user"
+    )
+
+
+def theme_buttons(
+    plan: PolicyPlan, exclude: Optional[str] = None, language: Optional[str] = None
+) -> List[Dict[str, str]]:
     return [
-        {"title": theme.titel, "payload": f'/beleidsplan{{"{THEME_ENTITY}":"{theme.key}"}}'}
+        {
+            "title": theme.titel_en if language == ENGLISH else theme.titel,
+            "payload": f'/beleidsplan{{"{THEME_ENTITY}":"{theme.key}"}}',
+        }
         for theme in plan.themes.values()
         if theme.key != exclude
     ]
@@ -55,6 +68,6 @@ class ActionBeleidsplan(Action):
             response="utter_beleidsplan_onbekend_thema"
             if asked_for_something
             else "utter_beleidsplan_kies_thema",
-            buttons=theme_buttons(self.plan),
+            buttons=theme_buttons(self.plan, language=tracker_language(tracker)),
         )
         return [SlotSet(THEME_ENTITY, None)]

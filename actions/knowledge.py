@@ -47,6 +47,8 @@ class KnowledgeFileError(ValueError):
 class Theme:
     key: str
     titel: str
+    # Button text in English conversations (vrt_nlu/language.py).
+    titel_en: str
     synoniemen: Tuple[str, ...]
     # FAQ topic: the theme's answer is `utter_faq/<antwoord>`.
     antwoord: str
@@ -65,7 +67,7 @@ class PolicyPlan:
     def __post_init__(self) -> None:
         terms = []
         for theme in self.themes.values():
-            for term in {theme.key, theme.titel, *theme.synoniemen}:
+            for term in {theme.key, theme.titel, theme.titel_en, *theme.synoniemen}:
                 terms.append((normalise(term), theme.key))
         # Longest first, so "sociale veiligheid" beats "veiligheid".
         terms.sort(key=lambda t: len(t[0]), reverse=True)
@@ -137,7 +139,7 @@ def load_policy_plan(path: Optional[Path] = None, topics: Optional[Set[str]] = N
     if not isinstance(themes_raw, dict) or not themes_raw:
         raise KnowledgeFileError(path, "themas", "must be a non-empty mapping of themes")
 
-    allowed = {"titel", "synoniemen", "antwoord"}
+    allowed = {"titel", "titel_en", "synoniemen", "antwoord"}
     themes: Dict[str, Theme] = {}
     for key, entry in themes_raw.items():
         where = f"themas.{key}"
@@ -151,6 +153,7 @@ def load_policy_plan(path: Optional[Path] = None, topics: Optional[Set[str]] = N
         themes[key] = Theme(
             key=key,
             titel=_require_text(entry, "titel", where, path),
+            titel_en=_require_text(entry, "titel_en", where, path),
             synoniemen=_require_text_list(entry, "synoniemen", where, path),
             antwoord=_require_topic(entry.get("antwoord"), f"{where}.antwoord", path, topics),
         )

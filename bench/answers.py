@@ -9,6 +9,9 @@ among them (after the 112 line, if the emergency net put one first).
 
     python -m bench.answers --model models/x.tar.gz [--gate] [--out results/answers.json]
 
+The English set (tests/nlu/en/) is evaluated the same way, into results/answers_en.json; an
+answer counts only in the language of its set (vrt_nlu/nlg.py), an emergency only with 112 first.
+
 `--gate` is the `make test` gate (scripts/test.sh): it fails below GATE_ANSWER_ACCURACY or
 GATE_EMERGENCY_RECALL, or above GATE_OUT_OF_SCOPE_WRONG.
 """
@@ -31,6 +34,8 @@ import yaml
 from tests.servers import ROOT, BotServers
 
 HELDOUT_DIR = ROOT / "tests" / "nlu"
+# The English held-out and out-of-scope set: its own figures (answers_en) and gate.
+ENGLISH_HELDOUT_DIR = HELDOUT_DIR / "en"
 OUT_OF_SCOPE_INTENT = "buiten_bereik"
 EMERGENCY_INTENT = "noodgeval"
 EMERGENCY_ANSWER = "utter_noodgeval"
@@ -93,6 +98,8 @@ async def _run_turns(model: Path, action_url: str, examples: List[Tuple[str, str
     from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
     from rasa.utils.endpoints import EndpointConfig
 
+    from vrt_nlu.nlg import tracker_language
+
     agent = Agent.load(str(model), action_endpoint=EndpointConfig(url=action_url))
     rows = []
     for label, text in examples:
@@ -127,6 +134,8 @@ async def _run_turns(model: Path, action_url: str, examples: List[Tuple[str, str
                 "net": net.get("level"),
                 "answers": answers,
                 "actions": actions,
+                # The language the bot answered in (vrt_nlu/nlg.py).
+                "language": tracker_language(tracker),
             }
         )
     return rows
@@ -142,8 +151,9 @@ def run_examples(model: Path, examples: List[Tuple[str, str]], log_dir: Path) ->
         bot.stop()
 
 
-def judge(row: dict) -> dict:
-    """Adds what the bot's answers mean for this example."""
+def judge(row: dict, language: str = "nl") -> dict:
+    """Adds what the bot's answers mean for this example: the right answer, in `language`
+    (an emergency: 112 first, in any language; `emergency_in_language` counts the language)."""
     answers = row["answers"] + [
         a for a in row["actions"] if a in (POLICY_PLAN_ACTION, FOLLOW_UP_ACTION, NOTICE_ACTION)
     ]
@@ -159,6 +169,9 @@ def judge(row: dict) -> dict:
         row["correct"] = first == EMERGENCY_ANSWER
     else:
         row["correct"] = expected in answers
+    row["in_language"] = row["language"] == language
+    if row["label"] != EMERGENCY_INTENT:
+        row["correct"] = row["correct"] and row["in_language"]
     return row
 
 
@@ -202,6 +215,8 @@ def figures(rows: List[dict]) -> Dict[str, Any]:
         "112_line_before_answer": len([r for r in ordinary if r["answers"][:1] == [EMERGENCY_FIRST_LINE]]),
         "out_of_scope_examples": len(out_of_scope),
         "out_of_scope_wrong_rate": share(wrong_oos, out_of_scope),
+        "answer_language_accuracy": share([r for r in rows if r["in_language"]], rows),
+        "emergency_in_language": share([r for r in emergencies if r["in_language"]], emergencies),
         "out_of_scope_wrong_kinds": dict(
             Counter((r["answers"] or ["(nothing)"])[-1] for r in wrong_oos).most_common()
         ),
@@ -218,6 +233,7 @@ def figures(rows: List[dict]) -> Dict[str, Any]:
                 "net",
                 "intent_confidence",
                 "faq_confidence",
+                "language",
             )
         }
         for r in rows
@@ -226,12 +242,12 @@ def figures(rows: List[dict]) -> Dict[str, Any]:
     return result
 
 
-def evaluate(model: Path, log_dir: Path, folder: Path = HELDOUT_DIR) -> Dict[str, Any]:
+def evaluate(model: Path, log_dir: Path, folder: Path = HELDOUT_DIR, language: str = "nl") -> Dict[str, Any]:
     """Loads the model once, answers every held-out and out-of-scope example, returns the figures."""
     log_dir.mkdir(parents=True, exist_ok=True)
     examples = load_examples(folder)
     start = time.monotonic()
-    rows = [judge(row) for row in run_examples(model, examples, log_dir)]
+    rows = [judge(row, language) for row in run_examples(model, examples, log_dir)]
     result = figures(rows)
     result["seconds"] = round(time.monotonic() - start, 1)
     result["rows"] = rows
@@ -242,7 +258,9 @@ def bench_step(bench: Any) -> Dict[str, Any]:
     """The `answers` step of `make bench` (bench/run.py): figures under `answers`."""
     result = evaluate(bench.model, bench.logs)
     result.pop("rows")  # per-question detail stays in results/answers.json
-    return {"answers": result}
+    english = evaluate(bench.model, bench.logs, ENGLISH_HELDOUT_DIR, "en")
+    english.pop("rows")
+    return {"answers": result, "answers_en": english}
 
 
 def gate_failures(result: Dict[str, Any]) -> List[str]:
@@ -278,6 +296,8 @@ def summary(result: Dict[str, Any]) -> str:
         "112_line_before_answer",
         "out_of_scope_examples",
         "out_of_scope_wrong_rate",
+        "answer_language_accuracy",
+        "emergency_in_language",
     )
     return "\n".join(f"  {k}: {result[k]}" for k in keys)
 
@@ -293,13 +313,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "answers.json")
     parser.add_argument("--gate", action="store_true", help="exit 1 below the make test bar")
     args = parser.parse_args(argv)
-    result = evaluate(args.model, args.out.parent / "answers-logs")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
-    print(f"whole-pipeline answers ({args.out}):\n{summary(result)}")
-    for error in result["errors"]:
-        print(f"  miss: {error['text']!r}: {error['label']} -> {error['answers']}")
-    failures = gate_failures(result) if args.gate else []
+    failures = []
+    for name, folder, language in (("", HELDOUT_DIR, "nl"), ("_en", ENGLISH_HELDOUT_DIR, "en")):
+        out = args.out.with_name(f"{args.out.stem}{name}{args.out.suffix}")
+        result = evaluate(args.model, args.out.parent / "answers-logs", folder, language)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+        print(f"whole-pipeline answers, {language} ({out}):\n{summary(result)}")
+        for error in result["errors"]:
+            print(f"  miss: {error['text']!r}: {error['label']} -> {error['answers']} ({error['language']})")
+        failures += [f"{language}: {f}" for f in gate_failures(result)] if args.gate else []
     for failure in failures:
         print(f"FAIL: {failure}", file=sys.stderr)
     return 1 if failures else 0

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
-from bench import answers, load, nlu_eval, privacy, report
+from bench import answers, language, load, nlu_eval, privacy, report
 from tests.servers import RASA, ROOT, BotServers
 
 RESULTS = ROOT / "results"
@@ -245,6 +245,7 @@ STEPS: List[Tuple[str, Callable[..., Dict[str, Any]]]] = [
     ("train", train_cost),
     ("heldout", heldout),
     ("answers", answers.bench_step),
+    ("language", language.bench_step),
     ("cv", cross_validation),
     ("load", load_and_memory),
     ("baseline", baseline),

@@ -17,6 +17,8 @@ from vrt_notice.notices import LOCAL_TIME
 TITLE = "Grote brand in Hengelo"
 TEXT = "Er komt veel rook vrij in Hengelo en Borne. Houd ramen en deuren dicht en zet de ventilatie uit."
 NONE_TEXT = "Er is op dit moment geen melding van VRT."
+# Staff's optional English text (tekst_en): what the English widget and English answers show.
+TEXT_EN = "A lot of smoke is coming from a fire in Hengelo and Borne. Keep windows and doors closed."
 
 
 def make_notice(bot, *args: str) -> subprocess.CompletedProcess:
@@ -34,6 +36,7 @@ def publish(bot, tmp_path, lifetime_s: float, title: str = TITLE) -> int:
     fields = {
         "titel": title,
         "tekst": TEXT,
+        "tekst_en": TEXT_EN,
         "gemeenten": ["Hengelo", "Borne"],
         "einde": ends_at.isoformat(timespec="seconds"),
         "link": "https://www.vrtwente.nl",

@@ -45,11 +45,25 @@ class CountingOutputChannel(OutputChannel):
 
 
 async def send_response(
-    app: Sanic, output: OutputChannel, recipient_id: Text, response: Text, **values: Any
+    app: Sanic,
+    output: OutputChannel,
+    recipient_id: Text,
+    response: Text,
+    in_conversation_language: bool = False,
+    **values: Any,
 ) -> None:
-    """Sends a response of the domain outside a turn of the dialogue, with `values` filled in."""
+    """Sends a response of the domain outside a turn of the dialogue, with `values` filled in.
+
+    `in_conversation_language`: read the conversation, so the response comes in its language
+    (vrt_nlu/nlg.py); an empty conversation (Dutch) when the store cannot be read."""
     agent = app.ctx.agent
-    tracker = DialogueStateTracker(recipient_id, agent.domain.slots)
+    tracker = None
+    if in_conversation_language:
+        try:
+            tracker = await agent.tracker_store.retrieve(recipient_id)
+        except Exception:  # noqa: BLE001 - the response matters more than its language
+            logger.warning("Conversation not readable; this response goes in Dutch.")
+    tracker = tracker or DialogueStateTracker(recipient_id, agent.domain.slots)
     message = await agent.nlg.generate(response, tracker, output.name(), **values)
     await output.send_response(recipient_id, {**message, "utter_action": response})
 
@@ -84,7 +98,14 @@ class NeverSilentHandler:
             await self.send(output, message.sender_id, NO_REPLY_RESPONSE)
 
     async def send(self, output: OutputChannel, recipient_id: Text, response: Text) -> None:
-        await send_response(self.app, output, recipient_id, response)
+        # The store's own outage message goes without reading the store.
+        await send_response(
+            self.app,
+            output,
+            recipient_id,
+            response,
+            in_conversation_language=response != STORE_UNAVAILABLE_RESPONSE,
+        )
 
 
 def never_silent(channel_blueprint: Callable[[Callable], Blueprint], on_new_message: Callable) -> Blueprint:

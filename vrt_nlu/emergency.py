@@ -3,6 +3,15 @@
 Runs last in the NLU pipeline, with two kinds of patterns (both in config.yml, so they
 are part of the model's fingerprint):
 
+The English net (`english_patterns`, `english_short_patterns`, `english_unsure_patterns`,
+`english_ordinary_question`) is added to the Dutch one: both apply to every message. It also
+decides the language of the 112 answer when the language detector left it open:
+- an `english_patterns` match ("i smell gas", "not breathing") makes the message English;
+- an `english_short_patterns` match ("fire!", "smoke") makes it English when the detector's
+  loose guess, over the words that are not Dutch too ("gas", "help"), is English; when only such
+  words are left ("help!!", "gas") the message gets the hint `taal_gok: en`, which the
+  conversation follows only when no earlier message had a clear language (vrt_nlu/language.py).
+
 - `patterns` describe a situation happening now ("ik ruik gas", "er is brand"). A match
   makes the intent `noodgeval` with confidence 1.0, whatever DIET or the fallback
   classifier said, so the rule answers "bel 112" first even at low NLU confidence.
@@ -29,6 +38,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from vrt_nlu.base import ConfiguredComponent
+from vrt_nlu.language import DUTCH, ENGLISH, GERMAN, LANGUAGE_GUESS_KEY, LANGUAGE_KEY
 from vrt_nlu.text import normalise
 
 logger = logging.getLogger(__name__)
@@ -49,6 +59,10 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
             "ordinary_question": None,
             "answer_after_112": [],
             "entity": "noodsignaal",
+            "english_patterns": [],
+            "english_short_patterns": [],
+            "english_unsure_patterns": [],
+            "english_ordinary_question": None,
         }
 
     def __init__(self, config: Dict[Text, Any]) -> None:
@@ -56,9 +70,18 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
         self.intent = config["intent"]
         if not config["patterns"]:
             raise ValueError("EmergencyKeywordClassifier needs at least one pattern.")
-        self.patterns = [re.compile(p) for p in config["patterns"]]
-        self.unsure_patterns = [re.compile(p) for p in config["unsure_patterns"]]
-        ordinary = config["ordinary_question"]
+        self.patterns = [
+            re.compile(p)
+            for p in config["patterns"] + config["english_patterns"] + config["english_short_patterns"]
+        ]
+        self.unsure_patterns = [
+            re.compile(p) for p in config["unsure_patterns"] + config["english_unsure_patterns"]
+        ]
+        self.english_patterns = [re.compile(p) for p in config["english_patterns"]]
+        self.english_short_patterns = [re.compile(p) for p in config["english_short_patterns"]]
+        ordinary = "|".join(
+            f"(?:{p})" for p in (config["ordinary_question"], config["english_ordinary_question"]) if p
+        )
         self.ordinary_question = re.compile(ordinary) if ordinary else None
         self.answer_after_112 = set(config["answer_after_112"])
         self.entity = config["entity"]
@@ -75,6 +98,20 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
             if found:
                 return found
         return None
+
+    def _set_emergency_language(self, message: Message, folded: Text) -> None:
+        """English for the 112 answer when the English net matched and the message is not clearly
+        Dutch (or German); see the module docstring."""
+        if message.get(LANGUAGE_KEY) in (DUTCH, GERMAN):
+            return
+        if self._first_match(self.english_patterns, folded):
+            message.set(LANGUAGE_KEY, ENGLISH, add_to_output=True)
+        elif self._first_match(self.english_short_patterns, folded):
+            guess = message.get(LANGUAGE_GUESS_KEY)
+            if guess == ENGLISH:
+                message.set(LANGUAGE_KEY, ENGLISH, add_to_output=True)
+            elif guess is None and not message.get(LANGUAGE_KEY):
+                message.set(LANGUAGE_GUESS_KEY, ENGLISH, add_to_output=True)
 
     def match(self, text: Optional[Text]) -> Optional[Text]:
         """The first sure pattern that matches the folded text, or None."""
@@ -106,6 +143,7 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
                 {"pattern": found.re.pattern, "model_intent": previous, "level": level},
                 add_to_output=True,
             )
+            self._set_emergency_language(message, folded)
             if unsure is not None and previous in self.answer_after_112:
                 # The span of the matched words in the original text, where it can be found.
                 start = text.lower().find(found.group(0))

@@ -89,11 +89,23 @@ class NoticeTurn:
         if FULL_NOTICE_AFTER.intersection(sent):
             for notice in notices:
                 await send_response(
-                    self.app, output, message.sender_id, notice.response, **notice.template_values()
+                    self.app,
+                    output,
+                    message.sender_id,
+                    notice.response,
+                    in_conversation_language=True,
+                    **notice.template_values(),
                 )
         else:
             titles = "; ".join(notice.title for notice in notices)
-            await send_response(self.app, output, message.sender_id, n.POINTER_RESPONSE, titels=titles)
+            await send_response(
+                self.app,
+                output,
+                message.sender_id,
+                n.POINTER_RESPONSE,
+                in_conversation_language=True,
+                titels=titles,
+            )
 
     async def serve_notices(self, _: Request) -> HTTPResponse:
         notices = await self.current()

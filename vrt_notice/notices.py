@@ -112,6 +112,8 @@ class Notice:
         values = {
             "titel": self.title,
             "tekst": self.text,
+            # The English variation's text; the Dutch one when staff gave none.
+            "tekst_en": self.text_en or self.text,
             "gemeenten": ", ".join(self.municipalities),
             "datum": start.strftime("%d-%m-%Y"),
             "tijd": start.strftime("%H:%M"),

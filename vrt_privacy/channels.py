@@ -144,6 +144,26 @@ def _sender(value: Any) -> str:
     return value
 
 
+def with_language(messages: List[Dict[Text, Any]], request: Request) -> List[Dict[Text, Any]]:
+    """Adds `lang` ("nl", "en", "de") to each text reply, so the widget can set the `lang`
+    attribute of every message (screen readers). Read from the domain: which variation it is."""
+    from vrt_nlu.nlg import response_languages
+
+    agent = getattr(request.app.ctx, "agent", None)
+    domain = getattr(agent, "domain", None)
+    if domain is None:
+        return messages
+    cached = getattr(request.app.ctx, "vrt_response_languages", None)
+    if cached is None or cached[0] is not domain:
+        cached = (domain, response_languages(domain.responses))
+        request.app.ctx.vrt_response_languages = cached
+    for message in messages:
+        language = cached[1].get(" ".join(str(message.get("text", "")).split()))
+        if language:
+            message["lang"] = language
+    return messages
+
+
 class RestInput(rest.RestInput):
     """POST /webhooks/rest/webhook {"sender": "...", "message": "...", "metadata": {...}}."""
 
@@ -202,7 +222,7 @@ class RestInput(rest.RestInput):
                 self.name(),
                 self.gate.metadata(data["metadata"]),
             )
-            return response.json(collector.messages)
+            return response.json(with_language(collector.messages, request))
 
         return webhook
 

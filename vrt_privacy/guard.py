@@ -43,6 +43,9 @@ WIDGET_PAYLOADS = (
     '/feedback{"feedback":"positief"}',
     '/feedback{"feedback":"negatief"}',
     "/get_started",
+    # The widget's language switch (README, "English").
+    '/taal_kiezen{"taal":"en"}',
+    '/taal_kiezen{"taal":"nl"}',
 )
 # Metadata kept from a client, with the longest value kept: the widget's feedback.
 METADATA_KEYS = {"feedback": 20, "antwoord": 1000, "antwoord_id": 64}

@@ -18,41 +18,83 @@
 (function () {
   "use strict";
 
-  var TEXT = {
-    launcher: "Stel je vraag aan VRT Assistent",
-    subtitle: "Digitale assistent van Veiligheidsregio Twente",
-    emergency: "Bij nood: bel 112",
-    close: "Chat sluiten",
-    newChat: "Nieuw gesprek",
-    newChatLabel: "Nieuw gesprek beginnen",
-    logLabel: "Gesprek met VRT Assistent",
-    inputLabel: "Typ je vraag",
-    placeholder: "Typ je vraag…",
-    send: "Verstuur",
-    counter: function (n, max) { return n + " / " + max; },
-    counterHint: function (max) { return "Maximaal " + max + " tekens."; },
-    typing: "VRT Assistent is aan het typen",
-    bot: "VRT Assistent:",
-    you: "Jij:",
-    choices: "Kies een onderwerp",
-    newTab: " (opent in nieuw tabblad)",
-    error: "De chat is nu niet bereikbaar. Kijk op www.vrtwente.nl. Bij nood: bel 112.",
-    notSent: "Niet verstuurd",
-    source: "Bron:",
-    feedbackGroup: "Was dit antwoord nuttig?",
-    feedbackUp: "Ja, dit antwoord was nuttig",
-    feedbackDown: "Nee, dit antwoord was niet nuttig",
-    feedbackThanks: "Bedankt voor je reactie.",
-    noticeRegion: "Melding van VRT",
-    noticePosted: function (date, time) { return "Geplaatst op " + date + " om " + time + "."; },
-    noticeLink: "Meer informatie",
-    disclaimer: "Je praat met een computer die gesprekken 30 dagen bewaart, dus deel geen persoonlijke gegevens."
+  // The widget's own texts in Dutch and English; the switch and the bot's replies choose.
+  var TEXTS = {
+    nl: {
+      launcher: "Stel je vraag aan VRT Assistent",
+      subtitle: "Digitale assistent van Veiligheidsregio Twente",
+      emergency: "Bij nood: bel 112",
+      close: "Chat sluiten",
+      newChat: "Nieuw gesprek",
+      newChatLabel: "Nieuw gesprek beginnen",
+      logLabel: "Gesprek met VRT Assistent",
+      inputLabel: "Typ je vraag",
+      placeholder: "Typ je vraag…",
+      send: "Verstuur",
+      counter: function (n, max) { return n + " / " + max; },
+      counterHint: function (max) { return "Maximaal " + max + " tekens."; },
+      typing: "VRT Assistent is aan het typen",
+      bot: "VRT Assistent:",
+      you: "Jij:",
+      choices: "Kies een onderwerp",
+      newTab: " (opent in nieuw tabblad)",
+      error: "De chat is nu niet bereikbaar. Kijk op www.vrtwente.nl. Bij nood: bel 112.",
+      notSent: "Niet verstuurd",
+      source: "Bron:",
+      feedbackGroup: "Was dit antwoord nuttig?",
+      feedbackUp: "Ja, dit antwoord was nuttig",
+      feedbackDown: "Nee, dit antwoord was niet nuttig",
+      feedbackThanks: "Bedankt voor je reactie.",
+      noticeRegion: "Melding van VRT",
+      noticePosted: function (date, time) { return "Geplaatst op " + date + " om " + time + "."; },
+      noticeLink: "Meer informatie",
+      disclaimer: "Je praat met een computer die gesprekken 30 dagen bewaart, dus deel geen persoonlijke gegevens.",
+      switchTo: "en",
+      switchText: "English",
+      switchLabel: "Switch to English"
+    },
+    en: {
+      launcher: "Ask VRT Assistent a question",
+      subtitle: "Digital assistant of Veiligheidsregio Twente",
+      emergency: "In an emergency: call 112",
+      close: "Close chat",
+      newChat: "New chat",
+      newChatLabel: "Start a new chat",
+      logLabel: "Chat with VRT Assistent",
+      inputLabel: "Type your question",
+      placeholder: "Type your question…",
+      send: "Send",
+      counter: function (n, max) { return n + " / " + max; },
+      counterHint: function (max) { return "At most " + max + " characters."; },
+      typing: "VRT Assistent is typing",
+      bot: "VRT Assistent:",
+      you: "You:",
+      choices: "Choose a topic",
+      newTab: " (opens in a new tab)",
+      error: "The chat cannot be reached right now. See www.vrtwente.nl. In an emergency: call 112.",
+      notSent: "Not sent",
+      source: "Source:",
+      feedbackGroup: "Was this answer useful?",
+      feedbackUp: "Yes, this answer was useful",
+      feedbackDown: "No, this answer was not useful",
+      feedbackThanks: "Thank you for your feedback.",
+      noticeRegion: "Notice from VRT",
+      noticePosted: function (date, time) { return "Posted on " + date + " at " + time + "."; },
+      noticeLink: "More information",
+      disclaimer: "You are talking to a computer that keeps conversations for 30 days, so do not share personal details.",
+      // The switch offers the other language, in that language.
+      switchTo: "nl",
+      switchText: "Nederlands",
+      switchLabel: "Schakel over naar Nederlands"
+    }
   };
+  var TEXT = TEXTS.nl;
 
   var DEFAULTS = {
     serverUrl: "",            // e.g. "https://chat.vrtwente.nl"; empty: same host, port 5005
     title: "VRT Assistent",
-    subtitle: TEXT.subtitle,
+    subtitle: "",             // empty: the default subtitle, in the widget's language
+    language: "nl",           // "nl" or "en": the widget's language until the bot answers in another
     primaryColor: "#1a3a6b",  // header, user messages, buttons (white text on it)
     primaryTextColor: "#ffffff",
     accentColor: "#b3001b",   // the 112 line (white text on it)
@@ -208,6 +250,8 @@
     this.opts = options;
     this.id = "vrtc" + (instanceCount++ ? instanceCount : "");
     this.store = Storage(options.storagePrefix);
+    this.lang = TEXTS[this.store.get("lang")] ? this.store.get("lang") : (TEXTS[options.language] ? options.language : "nl");
+    TEXT = TEXTS[this.lang];
     this.pending = 0;
     this.messages = [];
     this.build();
@@ -231,9 +275,10 @@
     this.root.style.setProperty("--vrtc-on-primary", o.primaryTextColor);
     this.root.style.setProperty("--vrtc-accent", o.accentColor);
 
+    this.launcherText = el("span", { text: TEXT.launcher });
     this.launcher = el("button", {
       type: "button", className: "vrtc-launcher", "aria-expanded": "false", "aria-controls": id + "-panel"
-    }, [icon(ICON_CHAT), el("span", { text: TEXT.launcher })]);
+    }, [icon(ICON_CHAT), this.launcherText]);
 
     this.titleEl = el("h2", { className: "vrtc-title", id: id + "-title", text: o.title });
     this.newButton = el("button", {
@@ -242,16 +287,19 @@
     this.closeButton = el("button", {
       type: "button", className: "vrtc-close", "aria-label": TEXT.close
     }, [icon(ICON_CLOSE)]);
+    this.langButton = el("button", { type: "button", className: "vrtc-lang" });
 
     // Two rows: title and close button; subtitle and "Nieuw gesprek".
     var header = el("div", { className: "vrtc-header" }, [
       this.titleEl,
       this.closeButton,
-      el("p", { className: "vrtc-subtitle", id: id + "-subtitle", text: o.subtitle }),
+      this.subtitleEl = el("p", { className: "vrtc-subtitle", id: id + "-subtitle", text: o.subtitle || TEXT.subtitle }),
+      this.langButton,
       this.newButton
     ]);
 
-    var emergency = el("p", { className: "vrtc-emergency" }, [el("strong", { text: TEXT.emergency })]);
+    this.emergencyText = el("strong", { text: TEXT.emergency });
+    var emergency = el("p", { className: "vrtc-emergency" }, [this.emergencyText]);
     // Crisis notices: always in the page (empty when there is none), so a new one is announced.
     this.noticeEl = el("div", {
       className: "vrtc-notices", role: "region", "aria-label": TEXT.noticeRegion,
@@ -263,9 +311,10 @@
     // New bot messages are read out from here; the visible list above is not live.
     this.announcer = el("div", { className: "vrtc-sr", "aria-live": "polite", "aria-atomic": "false" });
 
+    this.typingText = el("span", { className: "vrtc-typing-text", text: TEXT.typing + "…" });
     this.typing = el("div", { className: "vrtc-typing", hidden: true }, [
       el("span", { className: "vrtc-dots", "aria-hidden": "true" }, [el("span"), el("span"), el("span")]),
-      el("span", { className: "vrtc-typing-text", text: TEXT.typing + "…" })
+      this.typingText
     ]);
 
     this.errorEl = el("div", { className: "vrtc-error", role: "alert", hidden: true });
@@ -276,16 +325,14 @@
       "aria-describedby": id + "-counter " + id + "-hint"
     });
     this.counter = el("span", { className: "vrtc-counter", id: id + "-counter", text: TEXT.counter(0, o.maxLength) });
-    this.sendButton = el("button", { type: "submit", className: "vrtc-send" }, [
-      icon(ICON_SEND), el("span", { className: "vrtc-send-text", text: TEXT.send })
-    ]);
+    this.sendText = el("span", { className: "vrtc-send-text", text: TEXT.send });
+    this.sendButton = el("button", { type: "submit", className: "vrtc-send" }, [icon(ICON_SEND), this.sendText]);
+    this.inputLabel = el("label", { className: "vrtc-sr", "for": id + "-input", text: TEXT.inputLabel });
+    this.hint = el("span", { className: "vrtc-hint", id: id + "-hint", text: TEXT.disclaimer + " " + TEXT.counterHint(o.maxLength) });
     this.form = el("form", { className: "vrtc-form", novalidate: true }, [
-      el("label", { className: "vrtc-sr", "for": id + "-input", text: TEXT.inputLabel }),
+      this.inputLabel,
       el("div", { className: "vrtc-input-row" }, [this.input, this.sendButton]),
-      el("div", { className: "vrtc-form-info" }, [
-        el("span", { className: "vrtc-hint", id: id + "-hint", text: TEXT.disclaimer + " " + TEXT.counterHint(o.maxLength) }),
-        this.counter
-      ])
+      el("div", { className: "vrtc-form-info" }, [this.hint, this.counter])
     ]);
 
     this.panel = el("section", {
@@ -303,6 +350,8 @@
     this.launcher.addEventListener("click", function () { self.open(true); });
     this.closeButton.addEventListener("click", function () { self.close(); });
     this.newButton.addEventListener("click", function () { self.newConversation(); });
+    this.langButton.addEventListener("click", function () { self.switchLanguage(); });
+    this.applyTexts();
     this.panel.addEventListener("keydown", function (e) {
       if (e.key === "Escape" || e.key === "Esc") {
         e.preventDefault();
@@ -320,6 +369,46 @@
       e.preventDefault();
       self.submit();
     });
+  };
+
+  /** Puts the widget's own texts in its language (this.lang); messages keep their own `lang`. */
+  Widget.prototype.applyTexts = function () {
+    TEXT = TEXTS[this.lang];
+    var o = this.opts;
+    this.root.setAttribute("lang", this.lang);
+    this.launcherText.textContent = TEXT.launcher;
+    this.subtitleEl.textContent = o.subtitle || TEXT.subtitle;
+    this.newButton.textContent = TEXT.newChat;
+    this.newButton.setAttribute("aria-label", TEXT.newChatLabel);
+    this.closeButton.setAttribute("aria-label", TEXT.close);
+    this.langButton.textContent = TEXT.switchText;
+    this.langButton.setAttribute("lang", TEXT.switchTo);
+    this.langButton.setAttribute("aria-label", TEXT.switchLabel);
+    this.emergencyText.textContent = TEXT.emergency;
+    this.log.setAttribute("aria-label", TEXT.logLabel);
+    this.noticeEl.setAttribute("aria-label", TEXT.noticeRegion);
+    if (this.notices) this.showNotices(this.notices);
+    this.typingText.textContent = TEXT.typing + "…";
+    this.input.setAttribute("placeholder", TEXT.placeholder);
+    this.inputLabel.textContent = TEXT.inputLabel;
+    this.sendText.textContent = TEXT.send;
+    this.hint.textContent = TEXT.disclaimer + " " + TEXT.counterHint(o.maxLength);
+    if (!this.errorEl.hidden) this.errorEl.textContent = TEXT.error;
+    this.updateCounter();
+  };
+
+  Widget.prototype.setLanguage = function (lang) {
+    if (!TEXTS[lang] || lang === this.lang) return;
+    this.lang = lang;
+    this.store.set("lang", lang);
+    this.applyTexts();
+  };
+
+  /** The switch: the widget's texts at once, the bot's answers from its confirmation on. */
+  Widget.prototype.switchLanguage = function () {
+    var target = TEXT.switchTo;
+    this.setLanguage(target);
+    this.send("/taal_kiezen" + JSON.stringify({ taal: target }), { silent: true });
   };
 
   Widget.prototype.updateCounter = function () {
@@ -362,7 +451,10 @@
   /** Replaces the banner only when the notices changed, so the live region speaks once per change. */
   Widget.prototype.showNotices = function (notices) {
     notices = notices.filter(function (n) { return n && typeof n.title === "string" && typeof n.text === "string"; });
-    var key = JSON.stringify(notices.map(function (n) { return [n.id, n.title, n.text, n.time, n.link]; }));
+    // Staff's English text (tekst_en) in English, when they gave one; the title stays as published.
+    var english = this.lang === "en";
+    var key = JSON.stringify([this.lang, notices.map(function (n) { return [n.id, n.title, n.text, n.text_en, n.time, n.link]; })]);
+    this.notices = notices;
     if (key === this.noticeKey) return;
     this.noticeKey = key;
     var box = this.noticeEl;
@@ -377,9 +469,13 @@
         meta.appendChild(a);
       }
       var text = el("p", { className: "vrtc-notice-text" });
-      renderText(text, n.text);
+      var body = english && typeof n.text_en === "string" && n.text_en ? n.text_en : n.text;
+      renderText(text, body);
+      // Staff write in Dutch; screen readers must know which parts are English.
+      text.setAttribute("lang", body === n.text ? "nl" : "en");
       box.appendChild(el("div", { className: "vrtc-notice" }, [
-        el("h3", { className: "vrtc-notice-title", text: TEXT.noticeRegion + ": " + n.title }), text, meta
+        el("h3", { className: "vrtc-notice-title" }, [TEXT.noticeRegion + ": ", el("span", { lang: "nl", text: n.title })]),
+        text, meta
       ]));
     });
     if (notices.length) box.setAttribute("tabindex", "0");
@@ -461,9 +557,13 @@
   Widget.prototype.renderMessage = function (m, announce) {
     var self = this;
     var isBot = m.from === "bot";
-    var li = el("li", { className: "vrtc-msg " + (isBot ? "vrtc-msg--bot" : "vrtc-msg--user"), "data-id": m.id });
+    var lang = m.lang || this.lang;
+    var li = el("li", {
+      className: "vrtc-msg " + (isBot ? "vrtc-msg--bot" : "vrtc-msg--user"), "data-id": m.id, lang: lang
+    });
     var bubble = el("div", { className: "vrtc-bubble" });
-    bubble.appendChild(el("span", { className: "vrtc-sr", text: (isBot ? TEXT.bot : TEXT.you) + " " }));
+    var texts = TEXTS[lang] || TEXT;
+    bubble.appendChild(el("span", { className: "vrtc-sr", text: (isBot ? texts.bot : texts.you) + " " }));
     var textEl = el("span", { className: "vrtc-text" });
     if (isBot) renderText(textEl, m.text);
     else textEl.textContent = m.text;
@@ -472,7 +572,7 @@
 
     if (m.failed) li.appendChild(el("span", { className: "vrtc-failed", text: TEXT.notSent }));
 
-    if (isBot && Array.isArray(m.bron) && m.bron.length) li.appendChild(renderSources(m.bron));
+    if (isBot && Array.isArray(m.bron) && m.bron.length) li.appendChild(renderSources(m.bron, texts));
 
     if (isBot && Array.isArray(m.buttons) && m.buttons.length) {
       var group = el("div", { className: "vrtc-quick", role: "group", "aria-label": TEXT.choices });
@@ -491,7 +591,7 @@
 
     this.log.appendChild(li);
     if (announce && isBot) {
-      var line = el("p", { text: TEXT.bot + " " + m.text });
+      var line = el("p", { lang: lang, text: texts.bot + " " + m.text });
       this.announcer.appendChild(line);
       while (this.announcer.childNodes.length > 5) this.announcer.removeChild(this.announcer.firstChild);
     }
@@ -499,14 +599,14 @@
   };
 
   /** The "Bron" line under an answer: source names, linked only where the bot gives a link. */
-  function renderSources(sources) {
-    var line = el("p", { className: "vrtc-source" }, [TEXT.source + " "]);
+  function renderSources(sources, texts) {
+    var line = el("p", { className: "vrtc-source" }, [texts.source + " "]);
     sources.forEach(function (source, i) {
       if (i) line.appendChild(document.createTextNode("; "));
       var href = source.link ? safeHref(source.link) : null;
       if (href) {
         var a = el("a", { href: href, target: "_blank", rel: "noopener noreferrer" }, [source.naam]);
-        a.appendChild(el("span", { className: "vrtc-sr", text: TEXT.newTab }));
+        a.appendChild(el("span", { className: "vrtc-sr", text: texts.newTab }));
         line.appendChild(a);
       } else {
         line.appendChild(document.createTextNode(source.naam));
@@ -653,12 +753,23 @@
         if (!r || (typeof r.text !== "string" && !Array.isArray(r.buttons))) return;
         shown.push({
           from: "bot",
+          lang: TEXTS[r.lang] || r.lang === "de" ? r.lang : undefined,
           text: typeof r.text === "string" ? r.text : "",
           buttons: Array.isArray(r.buttons) ? r.buttons.map(function (b) {
             return { title: String(b.title), payload: String(b.payload) };
           }) : []
         });
       });
+      // The bot answers in the resident's language: the widget and the question follow it.
+      var answered = shown.filter(function (m) { return TEXTS[m.lang]; }).map(function (m) { return m.lang; }).pop();
+      if (answered) {
+        self.setLanguage(answered);
+        if (userMsg) {
+          userMsg.setAttribute("lang", answered);
+          var asked = self.messages.filter(function (m) { return m.id === userMsg.getAttribute("data-id"); })[0];
+          if (asked) asked.lang = answered;
+        }
+      }
       // The last message of a reply is the answer residents can rate.
       if (shown.length && !opt.silent) shown[shown.length - 1].rateable = true;
       var first = null;

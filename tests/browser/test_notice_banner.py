@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import MOBILE, run_axe, save_json
 from tests.browser.test_widget import ask, open_widget
-from tests.notices import TEXT, TITLE, make_notice, publish
+from tests.notices import TEXT, TEXT_EN, TITLE, make_notice, publish
 
 
 def test_notice_banner_appears_is_announced_and_disappears(
@@ -51,6 +51,15 @@ def test_notice_banner_appears_is_announced_and_disappears(
         assert not bad, bad
 
         assert TEXT in ask(page, "wat is er aan de hand?")
+
+        # In English: the banner shows staff's English text, the answer too.
+        page.get_by_role("button", name="Switch to English").click()
+        english_region = page.get_by_role("region", name="Notice from VRT")
+        expect(english_region.get_by_role("heading", name=f"Notice from VRT: {TITLE}")).to_be_visible()
+        expect(english_region.locator(".vrtc-notice-text")).to_have_text(TEXT_EN)
+        expect(english_region.locator(".vrtc-notice-text")).to_have_attribute("lang", "en")
+        assert TEXT_EN in ask(page, "what is going on?", label="Type your question")
+        page.get_by_role("button", name="Schakel over naar Nederlands").click()
     finally:
         ended = make_notice(bot, "end", str(notice_id))
     assert ended.returncode == 0, ended.stderr

@@ -57,9 +57,9 @@ def bot_texts(page: Page) -> list:
     )
 
 
-def ask(page: Page, text: str) -> str:
+def ask(page: Page, text: str, label: str = "Typ je vraag") -> str:
     before = page.locator(BOT).count()
-    box = page.get_by_role("textbox", name="Typ je vraag")
+    box = page.get_by_role("textbox", name=label)
     box.fill(text)
     box.press("Enter")
     expect(page.locator(f"{USER} .vrtc-text").last).to_have_text(text)

@@ -35,7 +35,7 @@ POLICY_PLAN = yaml.safe_load((ROOT / "knowledge" / "beleidsplan.yml").read_text(
 
 def response_text(name: str) -> str:
     """A response's text as the bot sends it (folded YAML: one line)."""
-    (variant,) = DOMAIN["responses"][name]
+    variant = DOMAIN["responses"][name][0]  # the Dutch default; [1] is English
     return " ".join(variant["text"].split())
 
 

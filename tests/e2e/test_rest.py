@@ -12,7 +12,7 @@ DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
 
 def response_text(name: str) -> str:
     """A response's text as the bot sends it (folded YAML: one line)."""
-    (variant,) = DOMAIN["responses"][name]
+    variant = DOMAIN["responses"][name][0]  # the Dutch default; [1] is English
     return " ".join(variant["text"].split())
 
 
@@ -30,7 +30,7 @@ def answer_texts(messages) -> list:
 
 
 def response_buttons(name: str) -> list:
-    (variant,) = DOMAIN["responses"][name]
+    variant = DOMAIN["responses"][name][0]  # the Dutch default; [1] is English
     return variant["buttons"]
 
 

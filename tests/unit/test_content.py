@@ -20,6 +20,9 @@ UNCERTAIN_FACTS = ["088 256 7800", "Nijverheidstraat", "info@vrtwente.nl"]
 
 TRAIN = nlu_examples(ROOT / "data" / "nlu")
 HELD_OUT = nlu_examples(ROOT / "tests" / "nlu")
+# The English held-out set (tests/nlu/en/) counts for the leak check too.
+for _intent, _texts in nlu_examples(ROOT / "tests" / "nlu" / "en").items():
+    HELD_OUT[_intent] = HELD_OUT.get(_intent, []) + _texts
 
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
@@ -99,13 +102,48 @@ def test_uncertain_facts_are_never_shown(name, text):
 
 
 def test_emergency_answer_starts_with_112():
-    (variant,) = DOMAIN["responses"]["utter_noodgeval"]
-    assert variant["text"].startswith("Bel nu 112.")
+    dutch, english = DOMAIN["responses"]["utter_noodgeval"]
+    assert dutch["text"].startswith("Bel nu 112.")
+    assert english["text"].startswith("Call 112 now.") and english["condition"] == ENGLISH_CONDITION
 
 
 @pytest.mark.parametrize("name", ["utter_buiten_bereik", "utter_default", "utter_faq/contact"])
 def test_unknown_and_contact_point_to_vrtwente(name):
-    assert "www.vrtwente.nl" in DOMAIN["responses"][name][0]["text"]
+    for variant in DOMAIN["responses"][name]:
+        assert "www.vrtwente.nl" in variant["text"]
+
+
+# English: every response a resident can get has one variation for `taal: en` (vrt_nlu/nlg.py),
+# a translation with the same numbers, sources and buttons. Not translated: the German pointer,
+# and the store-outage message, which is sent without a conversation to read the language from.
+ENGLISH_CONDITION = [{"type": "slot", "name": "taal", "value": "en"}]
+NOT_TRANSLATED = {"utter_duits", "utter_storing_opslag"}
+
+
+def english_variant(name):
+    variants = DOMAIN["responses"][name]
+    english = [v for v in variants if v.get("condition") == ENGLISH_CONDITION]
+    assert len(english) == 1 and len(variants) == 2, f"{name}: one Dutch and one English variation"
+    assert "condition" not in variants[0], f"{name}: the Dutch text is the default (first) variation"
+    return variants[0], english[0]
+
+
+@pytest.mark.parametrize("name", sorted(set(DOMAIN["responses"]) - NOT_TRANSLATED))
+def test_every_response_has_an_english_translation_with_the_same_facts(name):
+    dutch, english = english_variant(name)
+    numbers = lambda text: sorted(re.findall(r"\d[\d\-]*\d|\d", text))  # noqa: E731
+    assert numbers(english["text"]) == numbers(dutch["text"]), f"{name}: other numbers in English"
+    assert (english.get("custom") or {}).get("bron") == (dutch.get("custom") or {}).get("bron")
+    payloads = lambda v: [b["payload"] for b in v.get("buttons", [])]  # noqa: E731
+    assert payloads(english) == payloads(dutch)
+    assert "www.vrtwente.nl" in english["text"] or "www.vrtwente.nl" not in dutch["text"]
+    assert ("112" in english["text"]) == ("112" in dutch["text"])
+
+
+def test_german_pointer_names_112_first_and_the_two_languages():
+    (variant,) = DOMAIN["responses"]["utter_duits"]
+    assert variant["text"].startswith("Im Notfall: Rufen Sie sofort 112 an.")
+    assert "Niederländisch und Englisch" in variant["text"] and "www.vrtwente.nl" in variant["text"]
 
 
 @pytest.mark.parametrize("name", sorted(FAQ_ANSWERS))

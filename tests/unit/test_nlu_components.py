@@ -233,7 +233,7 @@ def test_faq_payload_ignores_unknown_topics_and_ordinary_text(text):
 
 
 def all_examples():
-    for folder in ("data/nlu", "tests/nlu"):
+    for folder in ("data/nlu", "tests/nlu", "tests/nlu/en"):
         for intent, texts in nlu_examples(ROOT / folder).items():
             for text in texts:
                 yield intent, text

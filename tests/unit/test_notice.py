@@ -60,6 +60,7 @@ def test_a_notice_keeps_the_staff_words_and_dutch_time():
     assert notice.template_values() == {
         "titel": NOTICE["titel"],
         "tekst": NOTICE["tekst"],
+        "tekst_en": NOTICE.get("tekst_en") or NOTICE["tekst"],
         "gemeenten": "Hengelo, Borne",
         "datum": "29-11-2026",
         "tijd": "14:00",
