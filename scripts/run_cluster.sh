@@ -4,7 +4,7 @@
 # 127.0.0.1. Ctrl-C stops everything. VRT_CLUSTER_PORT (8088), VRT_CLUSTER_REPLICAS (2),
 # VRT_CLUSTER_ACTION_SERVERS (1), VRT_CLUSTER_DIR (var/cluster, the servers' logs).
 source "$(dirname "$0")/common.sh"
-ensure_apt_packages nginx-light:/usr/sbin/nginx redis-server:redis-server postgresql:/usr/lib/postgresql/15/bin/initdb
+ensure_apt_packages nginx:/usr/sbin/nginx redis-server:redis-server postgresql:/usr/lib/postgresql/15/bin/initdb
 [[ -n "$(latest_model)" ]] || die "no trained model in models/; run 'make train'"
 say "spaCy pipeline in this model: $(recorded_pipeline "$(latest_model)")"
 exec "$PY" -m vrt_cluster
