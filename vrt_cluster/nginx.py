@@ -35,7 +35,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "nginx" / "vrt.conf.template"
 BUSY_RESPONSE = "utter_storing_druk"
-PLACEHOLDER = re.compile(r"\$\{(VRT_[A-Z0-9_]+)\}")
+# ${VRT_...}: an environment variable; {{...}}: lines made from them.
+PLACEHOLDER = re.compile(r"\$\{(VRT_[A-Z0-9_]+)\}|\{\{([a-z_]+)\}\}")
 
 
 def busy_answer(domain: Path = ROOT / "domain.yml") -> list:
@@ -57,14 +58,14 @@ def values(env: Mapping[str, str], out: Path) -> Dict[str, str]:
     origins = env.get("VRT_CORS_ORIGINS", "").split()
     return {
         # A server that refused a connection is left alone for 5 s, then tried again.
-        "VRT_NGINX_RASA_REST_SERVERS": upstream_lines(
+        "rasa_rest_servers": upstream_lines(
             rasa, f" max_conns={max_conns} max_fails=1 fail_timeout=5s"
         ),
-        "VRT_NGINX_RASA_SOCKETIO_SERVERS": upstream_lines(rasa, " max_fails=1 fail_timeout=5s"),
-        "VRT_NGINX_ACTION_SERVERS": upstream_lines(
+        "rasa_socketio_servers": upstream_lines(rasa, " max_fails=1 fail_timeout=5s"),
+        "action_servers": upstream_lines(
             env.get("VRT_ACTION_SERVERS", "127.0.0.1:5055"), " max_fails=1 fail_timeout=5s"
         ),
-        "VRT_NGINX_CORS_ORIGINS": "\n".join(f'    "{o}" "{o}";' for o in origins if '"' not in o),
+        "cors_origins": "\n".join(f'    "{o}" "{o}";' for o in origins if '"' not in o),
         "VRT_NGINX_LISTEN": env.get("VRT_NGINX_LISTEN", "127.0.0.1:8088"),
         "VRT_NGINX_ACTIONS_LISTEN": env.get("VRT_NGINX_ACTIONS_LISTEN", "127.0.0.1:5056"),
         "VRT_NGINX_READ_TIMEOUT": env.get("VRT_NGINX_READ_TIMEOUT", "10s"),
@@ -81,10 +82,11 @@ def render(out: Path, env: Mapping[str, str] = os.environ) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     (out / "tmp").mkdir(exist_ok=True)
     filled = values(env, out)
-    missing = sorted(set(PLACEHOLDER.findall(TEMPLATE.read_text())) - set(filled))
+    used = {a or b for a, b in PLACEHOLDER.findall(TEMPLATE.read_text())}
+    missing = sorted(used - set(filled))
     if missing:
         raise KeyError(f"{TEMPLATE} uses variables without a value: {', '.join(missing)}")
-    config = PLACEHOLDER.sub(lambda match: filled[match.group(1)], TEMPLATE.read_text())
+    config = PLACEHOLDER.sub(lambda match: filled[match.group(1) or match.group(2)], TEMPLATE.read_text())
     (out / "busy.json").write_text(json.dumps(busy_answer(), ensure_ascii=False) + "\n", encoding="utf-8")
     (out / "nginx.conf").write_text(config)
     return out / "nginx.conf"

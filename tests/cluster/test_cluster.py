@@ -254,14 +254,16 @@ def fault_under_load(cluster, figures, name: str, fail, recover) -> None:
     with Load(cluster) as load:
         time.sleep(2)
         fail()
-        emergency_started = time.monotonic()
-        emergency = cluster.say(new_sender("nood"), EMERGENCY)
-        emergency_seconds = time.monotonic() - emergency_started
+        try:
+            emergency_started = time.monotonic()
+            emergency = cluster.say(new_sender("nood"), EMERGENCY)
+            emergency_seconds = time.monotonic() - emergency_started
+            time.sleep(3)
+            during = load.summary()
+        finally:
+            recover()  # also when the emergency failed: the next tests need the store
         assert emergency.status_code == 200, emergency.text
         assert_112_first(emergency.json())
-        time.sleep(3)
-        during = load.summary()
-        recover()
         recovered = wait_until_answered(cluster)
         time.sleep(2)
     figures(
