@@ -8,7 +8,7 @@ INSTALL_STAMP := .venv/.vrt-installed
 TRAIN_INPUTS := config.yml domain.yml $(shell find data vrt_nlu -type f ! -name '*.pyc' 2>/dev/null)
 MODEL_STAMP := models/.trained
 
-.PHONY: help install train model run run-cluster shell report test test-unit test-cluster lint bench clean purge forget notice
+.PHONY: help install train model run run-cluster shell report test test-unit test-cluster lint bench bench-cluster clean purge forget notice
 
 help:
 	@echo "make run    install, train if needed, start action server, Rasa server and widget page"
@@ -20,6 +20,7 @@ help:
 	@echo "make test-cluster  the cluster's tests: replicas, lost events, killed servers, store restarts, overload"
 	@echo "make lint   ruff check and ruff format --check"
 	@echo "make bench  accuracy, latency and cost figures into results/bench.json"
+	@echo "make bench-cluster  throughput and the 200-resident surge with 1 and 2 Rasa servers behind nginx"
 	@echo "make install / make train   the separate steps (make model: train only if needed)"
 	@echo "make purge  delete conversations older than 30 days (ARGS=\"--days N\")"
 	@echo "make forget SENDER=<id>   delete one resident's conversation"
@@ -71,6 +72,9 @@ lint: $(INSTALL_STAMP)
 
 bench: $(MODEL_STAMP)
 	@bash scripts/bench.sh
+
+bench-cluster: $(MODEL_STAMP)
+	@bash scripts/run_cluster.sh --bench
 
 clean:
 	rm -rf models results .pytest_cache

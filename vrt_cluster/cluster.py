@@ -103,6 +103,10 @@ class Cluster:
             **self.redis.env,
             "VRT_ACTION_TOKEN": self.token,
             "VRT_ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
+            # Rasa's lock lifetime (default 60 s): a conversation whose server died mid-turn
+            # waits this long for its lock. Below nginx's 10 s read timeout, so the resident's
+            # retry is answered (README, "Crisis-day scale").
+            "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME", "8"),
             **self.extra_env,
         }
 

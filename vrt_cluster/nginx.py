@@ -58,9 +58,7 @@ def values(env: Mapping[str, str], out: Path) -> Dict[str, str]:
     origins = env.get("VRT_CORS_ORIGINS", "").split()
     return {
         # A server that refused a connection is left alone for 5 s, then tried again.
-        "rasa_rest_servers": upstream_lines(
-            rasa, f" max_conns={max_conns} max_fails=1 fail_timeout=5s"
-        ),
+        "rasa_rest_servers": upstream_lines(rasa, f" max_conns={max_conns} max_fails=1 fail_timeout=5s"),
         "rasa_socketio_servers": upstream_lines(rasa, " max_fails=1 fail_timeout=5s"),
         "action_servers": upstream_lines(
             env.get("VRT_ACTION_SERVERS", "127.0.0.1:5055"), " max_fails=1 fail_timeout=5s"
