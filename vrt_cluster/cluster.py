@@ -33,12 +33,20 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 class Nginx:
     """One nginx master process with a config filled in by vrt_cluster.nginx."""
 
-    def __init__(self, env: Dict[str, str]) -> None:
+    def __init__(self, env: Dict[str, str], logdir: Optional[Path] = None) -> None:
         # Its own folder outside pytest's (private to root): nginx's workers run as www-data
-        # when started by root, and read busy.json and write temp files here.
+        # when started by root, and read busy.json and write temp files here. The logs are
+        # opened by the master process, so they can go to `logdir` and stay after the stop.
         self.workdir = Path(tempfile.mkdtemp(prefix="vrt-nginx-"))
         self.workdir.chmod(0o755)
         self.port = int(env["VRT_NGINX_LISTEN"].rsplit(":", 1)[1])
+        logdir = logdir or self.workdir
+        self.access_log = logdir / f"nginx-{self.port}-access.log"
+        env = {
+            "VRT_NGINX_ACCESS_LOG": str(self.access_log),
+            "VRT_NGINX_ERROR_LOG": str(logdir / f"nginx-{self.port}-error.log"),
+            **env,
+        }
         self.config = nginx.render(self.workdir, {**os.environ, **env})
         self.process: Optional[subprocess.Popen] = None
 
@@ -104,9 +112,9 @@ class Cluster:
             "VRT_ACTION_TOKEN": self.token,
             "VRT_ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
             # Rasa's lock lifetime (default 60 s): a conversation whose server died mid-turn
-            # waits this long for its lock. Below nginx's 10 s read timeout, so the resident's
+            # waits this long for its lock. Well below nginx's 10 s read timeout, so the resident's
             # retry is answered (README, "Crisis-day scale").
-            "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME", "8"),
+            "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME", "5"),
             **self.extra_env,
         }
 
@@ -147,7 +155,7 @@ class Cluster:
                 for i in range(self.replica_count)
             ]
             # nginx first: the Rasa servers reach the action servers through it.
-            self.nginx = Nginx(self.nginx_env()).start()
+            self.nginx = Nginx(self.nginx_env(), logdir=self.workdir).start()
             # All at once: on 2 cores each start takes 20-40 s; they overlap.
             with ThreadPoolExecutor(len(self.action_servers) + len(self.replicas)) as pool:
                 started = [pool.submit(a.start_actions) for a in self.action_servers]
