@@ -70,11 +70,12 @@ def main() -> int:
     cluster = Cluster(workdir).start()
     results = {"cpu_cores": os.cpu_count(), "load_average_at_start": os.getloadavg()[0]}
     try:
+        listen, actions = cluster.spare_ports(2)
         one = Nginx(
             cluster.nginx_env(
                 VRT_RASA_SERVERS=f"127.0.0.1:{cluster.replicas[0].rasa_port}",
-                VRT_NGINX_LISTEN=f"127.0.0.1:{cluster.nginx_port + 1}",
-                VRT_NGINX_ACTIONS_LISTEN=f"127.0.0.1:{cluster.actions_port + 1}",
+                VRT_NGINX_LISTEN=f"127.0.0.1:{listen}",
+                VRT_NGINX_ACTIONS_LISTEN=f"127.0.0.1:{actions}",
             )
         ).start()
         try:

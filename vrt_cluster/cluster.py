@@ -18,7 +18,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Set
 
 import requests
 
@@ -78,6 +78,16 @@ class Nginx:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
+def distinct_free_ports(count: int, taken: Set[int] = frozenset()) -> List[int]:
+    """Free ports, none twice: free_port() can hand out the same port again once it is closed."""
+    ports: List[int] = []
+    while len(ports) < count:
+        port = free_port()
+        if port not in ports and port not in taken:
+            ports.append(port)
+    return ports
+
+
 class Cluster:
     def __init__(
         self,
@@ -90,18 +100,26 @@ class Cluster:
     ) -> None:
         self.workdir = workdir
         self.model = model or current_model()
-        self.nginx_port = nginx_port or free_port()
-        self.actions_port = free_port()  # nginx's listener for the action servers
+        ports = distinct_free_ports(2 + 2 * (replicas + action_servers), {nginx_port or 0})
+        self.nginx_port = nginx_port or ports.pop()
+        self.actions_port = ports.pop()  # nginx's listener for the action servers
         self.token = secrets.token_urlsafe(16)
         self.extra_env = dict(extra_env or {})
         self.postgres = PostgresServer()
         self.redis = RedisServer(workdir / "redis")
         self.action_servers = [
-            BotServers(workdir=workdir / f"actions-{i}", model=self.model, endpoints=ENDPOINTS)
+            BotServers(
+                workdir=workdir / f"actions-{i}",
+                model=self.model,
+                endpoints=ENDPOINTS,
+                action_port=ports.pop(),
+                rasa_port=ports.pop(),  # unused: an action server only
+            )
             for i in range(action_servers)
         ]
         self.replicas: List[BotServers] = []
         self.replica_count = replicas
+        self.ports = ports  # for the Rasa servers
         self.nginx: Optional[Nginx] = None
 
     def shared_env(self) -> Dict[str, str]:
@@ -128,6 +146,14 @@ class Cluster:
             **overrides,
         }
 
+    def spare_ports(self, count: int) -> List[int]:
+        """Free ports that none of the cluster's servers uses (for a second nginx)."""
+        servers = [*self.replicas, *self.action_servers]
+        used = {self.nginx_port, self.actions_port} | {
+            p for s in servers for p in (s.rasa_port, s.action_port)
+        }
+        return distinct_free_ports(count, used)
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.nginx_port}"
@@ -148,6 +174,8 @@ class Cluster:
                 BotServers(
                     workdir=self.workdir / f"rasa-{i}",
                     model=self.model,
+                    rasa_port=self.ports.pop(),
+                    action_port=self.ports.pop(),  # unused: the action servers are behind nginx
                     endpoints=ENDPOINTS,
                     extra_env=env,
                     cors_origins=origins,
@@ -212,6 +240,8 @@ def main() -> int:
             raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    # Ctrl-C also when started from a shell that ignores SIGINT for background jobs.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     started = time.monotonic()
     print(
         f"Starting {cluster.replica_count} Rasa servers, the action server(s), PostgreSQL, Redis and nginx"
@@ -228,7 +258,7 @@ def main() -> int:
             f"  Rasa servers  {', '.join(r.rasa_url for r in cluster.replicas)}\n"
             f"  PostgreSQL    127.0.0.1:{cluster.postgres.port} (database rasa, user rasa)\n"
             f"  Redis         127.0.0.1:{cluster.redis.port}\n"
-            f"  nginx         {cluster.nginx.config} (logs next to it)\n"
+            f"  nginx         {cluster.nginx.config} (its logs in {workdir})\n"
             "Ctrl-C stops everything.",
             file=sys.stderr,
         )

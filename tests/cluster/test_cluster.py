@@ -215,11 +215,12 @@ def test_socketio_through_nginx_sticky_polling_and_upgrade(cluster):
 
 def test_a_full_server_gets_the_busy_answer_at_once(cluster, figures):
     # A second nginx in front of one server that takes 2 requests at a time; 20 residents at once.
+    listen, actions = cluster.spare_ports(2)
     env = cluster.nginx_env(
         VRT_RASA_SERVERS=f"127.0.0.1:{cluster.replicas[0].rasa_port}",
         VRT_NGINX_MAX_CONNS="2",
-        VRT_NGINX_LISTEN=f"127.0.0.1:{cluster.nginx_port + 1}",
-        VRT_NGINX_ACTIONS_LISTEN=f"127.0.0.1:{cluster.actions_port + 1}",
+        VRT_NGINX_LISTEN=f"127.0.0.1:{listen}",
+        VRT_NGINX_ACTIONS_LISTEN=f"127.0.0.1:{actions}",
     )
     one_server = Nginx(env, logdir=cluster.workdir).start()
     url = f"{one_server.url}/webhooks/rest/webhook"
