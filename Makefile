@@ -8,16 +8,19 @@ INSTALL_STAMP := .venv/.vrt-installed
 TRAIN_INPUTS := config.yml domain.yml $(shell find data vrt_nlu -type f ! -name '*.pyc' 2>/dev/null)
 MODEL_STAMP := models/.trained
 
-.PHONY: help install train model run shell report test test-unit lint bench clean purge forget notice
+.PHONY: help install train model run run-cluster shell report test test-unit test-cluster lint bench bench-cluster clean purge forget notice
 
 help:
 	@echo "make run    install, train if needed, start action server, Rasa server and widget page"
+	@echo "make run-cluster  2 Rasa servers behind nginx, PostgreSQL, Redis, 1 action server (README, Crisis-day scale)"
 	@echo "make shell  the Rasa shell (with the action server) for VRT staff; DEBUG=1 shows intent and confidence"
 	@echo "make report what residents asked and where the bot failed (ARGS=\"--days 30\", \"--suggest\")"
 	@echo "make test   lint, validation, unit tests, training, NLU and story tests, end-to-end tests"
 	@echo "make test-unit  the unit tests only (seconds, no servers; also what plain pytest runs)"
+	@echo "make test-cluster  the cluster's tests: replicas, lost events, killed servers, store restarts, overload"
 	@echo "make lint   ruff check and ruff format --check"
 	@echo "make bench  accuracy, latency and cost figures into results/bench.json"
+	@echo "make bench-cluster  throughput and the 200-resident surge with 1 and 2 Rasa servers behind nginx"
 	@echo "make install / make train   the separate steps (make model: train only if needed)"
 	@echo "make purge  delete conversations older than 30 days (ARGS=\"--days N\")"
 	@echo "make forget SENDER=<id>   delete one resident's conversation"
@@ -44,6 +47,9 @@ train: $(INSTALL_STAMP)
 run: $(MODEL_STAMP)
 	@bash scripts/run.sh
 
+run-cluster: $(MODEL_STAMP)
+	@bash scripts/run_cluster.sh
+
 shell: $(MODEL_STAMP)
 	@bash scripts/shell.sh
 
@@ -57,12 +63,18 @@ test: $(INSTALL_STAMP)
 test-unit: $(INSTALL_STAMP)
 	@.venv/bin/python -m pytest tests/unit -q --disable-warnings
 
+test-cluster: $(MODEL_STAMP)
+	@bash scripts/test_cluster.sh
+
 lint: $(INSTALL_STAMP)
 	@.venv/bin/ruff check .
 	@.venv/bin/ruff format --check .
 
 bench: $(MODEL_STAMP)
 	@bash scripts/bench.sh
+
+bench-cluster: $(MODEL_STAMP)
+	@bash scripts/run_cluster.sh --bench
 
 clean:
 	rm -rf models results .pytest_cache

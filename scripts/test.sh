@@ -7,29 +7,29 @@ pipeline="$(spacy_pipeline_name)"
 say "spaCy pipeline under test: $pipeline"
 [[ "$pipeline" == nl_core_news_sm ]] || say "!! Testing with the OFFLINE stand-in pipeline '$pipeline'; tests that need nl_core_news_sm are skipped !!"
 
-say "1/9 lint (ruff check, ruff format --check)"
+say "1/10 lint (ruff check, ruff format --check)"
 make --no-print-directory lint
 
-say "2/9 rasa data validate"
+say "2/10 rasa data validate"
 rasa data validate >results/validate.log 2>&1 \
   || { tail -30 results/validate.log; die "rasa data validate failed (results/validate.log)"; }
 grep -E "UserWarning: " results/validate.log | sed 's/.*UserWarning: /  warning: /' | sort -u || true
 
-say "3/9 unit tests"
+say "3/10 unit tests"
 make --no-print-directory test-unit
 
-say "4/9 train"
+say "4/10 train"
 make --no-print-directory model
 model="$(latest_model)"
 
-say "5/9 held-out answers over the whole pipeline (tests/nlu -> results/answers.json)"
+say "5/10 held-out answers over the whole pipeline (tests/nlu -> results/answers.json)"
 # Every held-out and out-of-scope question in a fresh conversation, with the real action
 # server; fails below answer accuracy 0.90 or emergency recall 1.0, or above 10 % wrong
 # answers to out-of-scope questions (bench/answers.py).
 "$PY" -m bench.answers --model "$model" --gate --out results/answers.json 2>results/answers.log \
   || { tail -30 results/answers.log; die "held-out answers below the bar (results/answers.json)"; }
 
-say "6/9 test stories (tests/stories, --e2e --fail-on-prediction-errors)"
+say "6/10 test stories (tests/stories, --e2e --fail-on-prediction-errors)"
 rm -rf results/core
 stories=$(cat tests/stories/test_*.yml | grep -c -- '- story:')
 if ! rasa test core --stories tests/stories --e2e --fail-on-prediction-errors \
@@ -41,7 +41,7 @@ correct=$(grep -oE "Correct: +[0-9]+ / [0-9]+" results/core-test.log | head -1 |
 say "stories correct: $correct (expected $stories / $stories)"
 [[ "$correct" == "$stories / $stories" ]] || die "Rasa evaluated ${correct:-no} stories instead of all $stories"
 
-say "7/9 end-to-end tests over HTTP (make run, faults, exposure; REST, socket.io; SQLite, PostgreSQL and Redis stores)"
+say "7/10 end-to-end tests over HTTP (make run, faults, exposure; REST, socket.io; SQLite, PostgreSQL and Redis stores)"
 ensure_apt_packages redis-server:redis-server postgresql:/usr/lib/postgresql/15/bin/initdb
 "$PY" -m pytest tests/e2e -q --disable-warnings --durations=10
 if [[ -s results/fault-figures.txt ]]; then
@@ -49,10 +49,13 @@ if [[ -s results/fault-figures.txt ]]; then
   sed 's/^/  /' results/fault-figures.txt >&2
 fi
 
-say "8/9 Rasa's own commands with only the venv activated (tests/commands)"
+say "8/10 the cluster: 2 Rasa servers behind nginx, PostgreSQL, Redis; faults, overload; deploy/ files (tests/cluster)"
+bash scripts/test_cluster.sh
+
+say "9/10 Rasa's own commands with only the venv activated (tests/commands)"
 bash scripts/test_rasa_commands.sh
 
-say "9/9 the website widget and rasa-webchat in headless Chromium (tests/browser)"
+say "10/10 the website widget and rasa-webchat in headless Chromium (tests/browser)"
 bash scripts/test_browser.sh
 
 say "All tests passed. spaCy pipeline tested: $(recorded_pipeline "$model")"

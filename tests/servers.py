@@ -16,7 +16,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, List, Optional, Set
+from typing import Any, List, Optional, Sequence, Set
 
 import requests
 
@@ -197,11 +197,13 @@ async def socketio_turns(
     messages: List[Any],
     headers: Optional[dict] = None,
     quiet_s: float = 1.0,
+    transports: Sequence[str] = ("websocket",),
     **client_options,
 ) -> List[List[dict]]:
     """A conversation through a real socket.io client; returns all the bot's messages per turn.
 
     A str is sent as {"message": ..., "session_id": session_id}; anything else as it is.
+    transports ("polling", "websocket"): long polling first, then the upgrade, as browsers do.
     """
     import socketio
 
@@ -210,7 +212,7 @@ async def socketio_turns(
     confirmed = asyncio.Event()
     client.on("bot_uttered", replies.put)
     client.on("session_confirm", lambda _: confirmed.set())
-    await client.connect(url, headers=headers or {}, transports=["websocket"], socketio_path="/socket.io")
+    await client.connect(url, headers=headers or {}, transports=list(transports), socketio_path="/socket.io")
     try:
         await client.emit("session_request", {"session_id": session_id})
         await asyncio.wait_for(confirmed.wait(), 30)

@@ -4,7 +4,8 @@ gets a reply.
 Rasa sends nothing when a custom action fails (the action server is down or its connection
 is reset: the processor logs the error and goes on without events) and nothing useful when
 the tracker store fails. These channels count what a turn sent; when it was nothing, they send
-`utter_storing_actieserver`, and when the tracker store was unavailable, `utter_storing_opslag`.
+`utter_storing_actieserver`, and when the tracker store was unavailable or the turn failed before
+anything was sent (the lock store down), `utter_storing_opslag`, which says 112 first.
 Both texts are in domain.yml.
 """
 
@@ -90,6 +91,11 @@ class NeverSilentHandler:
             return
         except Exception:  # noqa: BLE001 - logged here without the message; the resident gets a reply
             logger.exception("Handling a message failed.")
+            if output.sent == 0:
+                # Not handled at all (e.g. the Redis lock store is down): it may have been an
+                # emergency, so the reply that says 112 first.
+                await self.send(output, message.sender_id, STORE_UNAVAILABLE_RESPONSE)
+                return
         if output.sent == 0:
             logger.error(
                 "The bot sent nothing in this turn (see the error above, usually the action "

@@ -238,6 +238,14 @@ class _SocketIOOutput(socketio.SocketIOOutput):
         self.messages.append(response)
         await super()._send_message(socket_id, response)
 
+    async def send_custom_json(
+        self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any
+    ) -> None:
+        # Rasa 3.6 passes the custom object's keys to sio.emit() as arguments, so an answer's
+        # source ({"bron": ...}) raised a TypeError that ended the turn before it was stored.
+        # One bot_uttered event, shaped as in the REST answer.
+        await self._send_message(recipient_id, {"custom": json_message})
+
 
 class SocketIOInput(socketio.SocketIOInput):
     """Rasa's socket.io channel with checked messages and an origin allow-list."""

@@ -16,8 +16,18 @@ CODE_FILES = sorted(
     for path in itertools.chain(
         *(
             ROOT.joinpath(folder).rglob(pattern)
-            for folder in ("scripts", "actions", "vrt_nlu", "tests", "bench", "deploy", "web", ".ci")
-            for pattern in ("*.py", "*.sh", "*.yml", "*.js", "run")
+            for folder in (
+                "scripts",
+                "actions",
+                "vrt_nlu",
+                "vrt_cluster",
+                "tests",
+                "bench",
+                "deploy",
+                "web",
+                ".ci",
+            )
+            for pattern in ("*.py", "*.sh", "*.yml", "*.yaml", "*.template", "*.js", "run")
         ),
         [ROOT / "Makefile", ROOT / "endpoints.yml", ROOT / "credentials.yml"],
     )
