@@ -32,23 +32,27 @@ from tests.servers import ROOT, VENV_BIN, BotServers, current_model, wait_for
 PROFILE = ROOT / "results" / "profile.prof"
 # Where a turn's CPU goes: (label, file suffix, function name); cumulative time of each.
 PARTS = [
-    ("whole turn (processor.handle_message)", "rasa/core/processor.py", "handle_message"),
-    ("  read the conversation (tracker store)", "rasa/core/processor.py", "fetch_tracker_and_update_session"),
-    ("  NLU pipeline (parse_message)", "rasa/core/processor.py", "parse_message"),
-    ("    DIETClassifier", "rasa/nlu/classifiers/diet_classifier.py", "process"),
-    ("    ResponseSelector", "rasa/nlu/selectors/response_selector.py", "process"),
-    ("    spaCy", "vrt_nlu/spacy_pipeline.py", "process"),
-    ("    CRFEntityExtractor", "rasa/nlu/extractors/crf_entity_extractor.py", "process"),
-    ("  policy prediction (RulePolicy)", "rasa/core/processor.py", "_predict_next_with_tracker"),
-    ("  run actions (incl. action server call)", "rasa/core/processor.py", "_run_action"),
+    ("REST request (vrt_privacy.channels receive)", "vrt_privacy/channels.py", "receive"),
+    ("  privacy guard (vrt_privacy.guard check)", "vrt_privacy/guard.py", "check"),
+    ("  Rasa turn (processor.handle_message)", "rasa/core/processor.py", "handle_message"),
     (
-        "    validate action server reply (jsonschema)",
+        "    read the conversation (tracker store)",
+        "rasa/core/processor.py",
+        "fetch_tracker_and_update_session",
+    ),
+    ("    NLU pipeline (parse_message)", "rasa/core/processor.py", "parse_message"),
+    ("      DIETClassifier", "rasa/nlu/classifiers/diet_classifier.py", "process"),
+    ("      ResponseSelector", "rasa/nlu/selectors/response_selector.py", "process"),
+    ("      spaCy", "rasa/nlu/utils/spacy_utils.py", "process"),
+    ("      CRFEntityExtractor", "rasa/nlu/extractors/crf_entity_extractor.py", "process"),
+    ("    policy prediction (RulePolicy)", "rasa/core/processor.py", "_predict_next_with_tracker"),
+    ("    run actions (incl. action server call)", "rasa/core/processor.py", "_run_action"),
+    (
+        "      validate action server reply (jsonschema)",
         "rasa/core/actions/action.py",
         "_validate_action_result",
     ),
-    ("  save the conversation (tracker store)", "rasa/core/processor.py", "save_tracker"),
-    ("privacy guard (vrt_privacy.guard.check)", "vrt_privacy/guard.py", "check"),
-    ("HTTP + JSON (sanic handle_request)", "sanic/app.py", "handle_request"),
+    ("    save the conversation (tracker store)", "rasa/core/processor.py", "save_tracker"),
 ]
 
 
