@@ -15,6 +15,9 @@ the server's one event loop while they wait for a lock. This store (endpoints.ym
 * refuses to start, naming the file, when the SQLite file is corrupt;
 * keeps the conversations it read last in memory (TrackerCache), so a turn reads only the
   events written since, instead of reloading and replaying the whole session.
+
+CachedRedisTrackerStore (deploy/endpoints.redis.yml) is Rasa's Redis tracker store that parses
+a stored conversation only when its stored text changed.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from typing import Any, Callable, Dict, List, Optional, Text
 
 import sqlalchemy as sa
 import sqlalchemy.exc
-from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.core.tracker_store import RedisTrackerStore, SQLTrackerStore, create_engine_kwargs
+from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SessionStarted, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -217,3 +221,52 @@ class StrictSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
         await self._in_thread(self._write_new_events, tracker)
+
+
+class CachedRedisTrackerStore(RedisTrackerStore):
+    """Rasa's Redis tracker store, parsing a stored conversation only when it changed.
+
+    Redis keeps a conversation as one JSON text; Rasa parses all of it at every read and again
+    at every save. The last text this process read or wrote per conversation is kept with its
+    parsed events (LRU, `tracker_cache_size`): when Redis returns the same text, the events are
+    reused. Validated by the text itself, so another replica's write is always seen.
+    """
+
+    def __init__(self, domain: Domain, tracker_cache_size: int = 1000, **kwargs: Any) -> None:
+        super().__init__(domain, **kwargs)
+        self.cache_size = int(tracker_cache_size)
+        self._parsed: "OrderedDict[str, tuple]" = OrderedDict()  # sender -> (text, Dialogue)
+
+    def _remember(self, sender_id: Text, text: Any, dialogue: Dialogue) -> None:
+        self._parsed.pop(sender_id, None)
+        if self.cache_size > 0:
+            self._parsed[sender_id] = (text, dialogue)
+            while len(self._parsed) > self.cache_size:
+                self._parsed.popitem(last=False)
+
+    def deserialise_tracker(self, sender_id: Text, serialised_tracker: Any) -> Optional[DialogueStateTracker]:
+        known = self._parsed.get(sender_id)
+        if known is not None and known[0] == serialised_tracker:
+            self._parsed.move_to_end(sender_id)
+            dialogue = known[1]
+        else:
+            tracker = super().deserialise_tracker(sender_id, serialised_tracker)
+            self._remember(sender_id, serialised_tracker, tracker.as_dialogue())
+            return tracker
+        tracker = self.init_tracker(sender_id)
+        tracker.recreate_from_dialogue(Dialogue(dialogue.name, list(dialogue.events)))
+        return tracker
+
+    async def save(self, tracker: DialogueStateTracker, timeout: Optional[float] = None) -> None:
+        """RedisTrackerStore.save, remembering the text it wrote."""
+        await self.stream_events(tracker)
+        if not timeout and self.record_exp:
+            timeout = self.record_exp
+        stored = self.red.get(self.key_prefix + tracker.sender_id)
+        if stored is not None:
+            tracker = self._merge_trackers(self.deserialise_tracker(tracker.sender_id, stored), tracker)
+        dialogue = tracker.as_dialogue()
+        text = json.dumps(dialogue.as_dict())
+        self.red.set(self.key_prefix + tracker.sender_id, text, ex=timeout)
+        # Rasa's client decodes responses: the next read returns this very str.
+        self._remember(tracker.sender_id, text, Dialogue(dialogue.name, list(dialogue.events)))
