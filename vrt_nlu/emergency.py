@@ -164,3 +164,57 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
             message.set(INTENT, top, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
         return messages
+
+
+# --- the same net in the browser ---------------------------------------------------------
+# The widget (web/vrt-chat.js) shows "Bel nu 112" before the server answers when a typed
+# message matches `patterns` (and not `ordinary_question`), as EmergencyKeywordClassifier.match
+# does. The Rasa server serves them (GET /webhooks/rest/emergency) translated to JavaScript
+# regular expressions with the `u` flag: Python's \w, \W and \b are Unicode-aware, JavaScript's
+# are ASCII only, so they become Unicode property classes and look-arounds.
+JS_WORD = r"[\p{L}\p{N}_]"
+JS_NOT_WORD = r"[^\p{L}\p{N}_]"
+JS_BOUNDARY = rf"(?:(?<={JS_WORD})(?!{JS_WORD})|(?<!{JS_WORD})(?={JS_WORD}))"
+_JS_ESCAPES = {"w": JS_WORD, "W": JS_NOT_WORD, "b": JS_BOUNDARY}
+# Escapes that mean the same in both (with the `u` flag); anything else is refused.
+_SAME_ESCAPES = set("sSdD.?*+()[]{}|^$\\-/")
+
+
+def js_regex(pattern: Text) -> Text:
+    """A Python pattern of the net as a JavaScript pattern (flag `u`) that matches the same texts.
+
+    Raises ValueError for constructs whose meaning differs (named groups, inline flags,
+    \\A, \\Z, \\w inside [...]), so a new pattern cannot silently match differently.
+    """
+    out, i, in_class = [], 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            nxt = pattern[i + 1 : i + 2]
+            if nxt in _JS_ESCAPES and not in_class:
+                out.append(_JS_ESCAPES[nxt])
+            elif nxt in _SAME_ESCAPES:
+                out.append(ch + nxt)
+            else:
+                raise ValueError(f"no faithful JavaScript for '\\{nxt}' in {pattern!r}")
+            i += 2
+            continue
+        if ch == "(" and pattern[i + 1 : i + 2] == "?" and pattern[i + 2 : i + 3] not in (":", "=", "!"):
+            raise ValueError(f"no faithful JavaScript for '(?{pattern[i + 2 : i + 3]}' in {pattern!r}")
+        if ch == "[" and not in_class:
+            in_class = True
+        elif ch == "]" and in_class:
+            in_class = False
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def client_net(classifier: "EmergencyKeywordClassifier") -> Dict[Text, Any]:
+    """What the widget needs to match as `classifier.match` does."""
+    ordinary = classifier.ordinary_question
+    return {
+        "flags": "u",
+        "patterns": [js_regex(p.pattern) for p in classifier.patterns],
+        "ordinary_question": js_regex(ordinary.pattern) if ordinary else None,
+    }

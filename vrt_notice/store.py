@@ -266,7 +266,7 @@ def open_store(path: Optional[Path] = None) -> NoticeStore:
         )
     config = _expand(config)
     kind = str(config.get("type") or "")
-    if kind == "redis":
+    if kind == "redis" or kind.endswith("RedisTrackerStore"):
         import redis
 
         return RedisNoticeStore(

@@ -17,6 +17,7 @@ What they add to Rasa's channels:
   the emergency net, redaction); only the widget's feedback metadata is kept;
 - a resident never gets an empty reply, and a failure is logged with a short redacted
   excerpt, never the whole message;
+- GET /webhooks/rest/emergency serves the emergency patterns of config.yml for the widget;
 - socket.io accepts browser connections only from the origins the Rasa server allows
   for REST (`rasa run --cors ...`, VRT_CORS_ORIGINS in scripts/common.sh);
 - files the server creates (the SQLite tracker store, a --log-file) are readable by the
@@ -40,6 +41,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from vrt_faults.channels import never_silent
+from vrt_nlu.emergency import client_net
 from vrt_notice.channels import with_notices
 from vrt_privacy import guard
 from vrt_privacy.redact import default_redactor
@@ -206,6 +208,14 @@ class RestInput(rest.RestInput):
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
+
+        # The emergency net of config.yml for the widget, which shows "Bel nu 112" at once
+        # (vrt_nlu.emergency.client_net). Static per server start: browsers and nginx may cache it.
+        emergency_net = client_net(self.gate.guard.emergency)
+
+        @webhook.route("/emergency", methods=["GET"])
+        async def emergency(_: Request) -> HTTPResponse:
+            return response.json(emergency_net, headers={"Cache-Control": "public, max-age=300"})
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

@@ -39,6 +39,11 @@
       choices: "Kies een onderwerp",
       newTab: " (opent in nieuw tabblad)",
       error: "De chat is nu niet bereikbaar. Kijk op www.vrtwente.nl. Bij nood: bel 112.",
+      // Shown at once when a typed message matches the server's emergency patterns; both
+      // sentences are the start and the core of the bot's own utter_noodgeval (domain.yml).
+      emergencyNow: "Bel nu 112. Ik ben een chatbot en kan geen hulp sturen.",
+      // After requestTimeoutMs without an answer (an overloaded server answers "busy" itself).
+      timeout: "Er komt nu geen antwoord. Het is misschien erg druk. Bij nood: bel 112. Probeer het zo nog eens.",
       notSent: "Niet verstuurd",
       source: "Bron:",
       feedbackGroup: "Was dit antwoord nuttig?",
@@ -72,6 +77,8 @@
       choices: "Choose a topic",
       newTab: " (opens in a new tab)",
       error: "The chat cannot be reached right now. See www.vrtwente.nl. In an emergency: call 112.",
+      emergencyNow: "Call 112 now. I am a chatbot and cannot send help.",
+      timeout: "There is no answer right now. It may be very busy. In an emergency: call 112. Please try again shortly.",
       notSent: "Not sent",
       source: "Source:",
       feedbackGroup: "Was this answer useful?",
@@ -101,7 +108,7 @@
     startOpen: false,
     maxLength: 300,
     welcomePayload: "/groet", // asked from the bot when a conversation starts
-    requestTimeoutMs: 20000,
+    requestTimeoutMs: 9000,   // then TEXT.timeout instead of a longer wait
     noticePollSeconds: 30,    // how often an open chat asks for VRT's crisis notice
     storagePrefix: "vrt-chat",
     container: null           // element or selector; default: appended to <body>
@@ -256,6 +263,7 @@
     this.messages = [];
     this.build();
     this.restore();
+    this.loadEmergencyNet();
   }
 
   Widget.prototype.serverUrl = function () {
@@ -265,6 +273,52 @@
 
   Widget.prototype.noticeUrl = function () {
     return this.serverUrl().replace(/\/webhook$/, "/notice");
+  };
+
+  /**
+   * The server's emergency net (config.yml's EmergencyKeywordClassifier `patterns`, served as
+   * JavaScript regular expressions by GET /webhooks/rest/emergency), so "Bel nu 112" appears
+   * before the server answers, also when it is slow or down. `normalise` and `matches` do what
+   * vrt_nlu/text.py normalise() and EmergencyKeywordClassifier.match() do in Python.
+   */
+  function normalise(text) {
+    var t = text.toLowerCase().normalize("NFKD").replace(/\p{Mn}/gu, "");
+    t = t.replace(/['\u2019]/g, "");
+    return t.replace(/[^\p{L}\p{N}_\s-]/gu, " ").replace(/\s+/gu, " ").trim();
+  }
+
+  function EmergencyNet(data) {
+    this.patterns = data.patterns.map(function (p) { return new RegExp(p, data.flags); });
+    this.ordinary = data.ordinary_question ? new RegExp(data.ordinary_question, data.flags) : null;
+  }
+
+  EmergencyNet.prototype.matches = function (text) {
+    if (!text) return false;
+    var folded = normalise(text) + (text.indexOf("?") >= 0 ? " ?" : "");
+    if (this.ordinary && this.ordinary.test(folded)) return false;
+    return this.patterns.some(function (p) { return p.test(folded); });
+  };
+
+  Widget.prototype.loadEmergencyNet = function () {
+    var self = this;
+    if (this.emergencyNet) return;
+    var stored = this.store.get("emergency");
+    if (stored) {
+      try {
+        this.emergencyNet = new EmergencyNet(JSON.parse(stored));
+        return;
+      } catch (e) {
+        this.store.remove("emergency");
+      }
+    }
+    fetch(this.serverUrl().replace(/\/webhook$/, "/emergency"), { method: "GET", credentials: "omit" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      }).then(function (data) {
+        self.emergencyNet = new EmergencyNet(data);
+        self.store.set("emergency", JSON.stringify(data));
+      }).catch(function () { /* tried again when the chat opens; the server's answer still has 112 */ });
   };
 
   Widget.prototype.build = function () {
@@ -426,6 +480,7 @@
     this.root.classList.add("vrtc--open");
     this.store.set("open", "1");
     if (!this.store.get("sender")) this.startConversation();
+    this.loadEmergencyNet();
     this.pollNotices();
     this.scrollToEnd();
     if (focusInput) this.input.focus();
@@ -708,14 +763,56 @@
       credentials: "omit",
       signal: controller ? controller.signal : undefined
     }).then(function (response) {
+      // An overloaded site answers 503 with a reply shaped like Rasa's ("Het is nu erg druk...").
+      if (response.status === 503) {
+        return response.json().catch(function () { return null; }).then(function (data) {
+          var busy = new Error("HTTP 503");
+          if (Array.isArray(data)) busy.replies = data;
+          throw busy;
+        });
+      }
       if (!response.ok) throw new Error("HTTP " + response.status);
       return response.json();
     }).then(function (data) {
       if (!Array.isArray(data)) throw new Error("unexpected response");
       return data;
+    }).catch(function (err) {
+      if (err && err.name === "AbortError") err.timedOut = true;
+      throw err;
     }).finally(function () {
       if (timer) clearTimeout(timer);
     });
+  };
+
+  /** Bot messages from a reply: text, buttons, and the source that follows an answer. */
+  function botMessages(replies) {
+    var shown = [];
+    replies.forEach(function (r) {
+      // A source arrives as its own message right after the answer it belongs to.
+      if (r && r.custom && shown.length) {
+        var sources = readSources(r.custom);
+        if (sources.length) shown[shown.length - 1].bron = sources;
+      }
+      if (!r || (typeof r.text !== "string" && !Array.isArray(r.buttons))) return;
+      shown.push({
+        from: "bot",
+        lang: TEXTS[r.lang] || r.lang === "de" ? r.lang : undefined,
+        text: typeof r.text === "string" ? r.text : "",
+        buttons: Array.isArray(r.buttons) ? r.buttons.map(function (b) {
+          return { title: String(b.title), payload: String(b.payload) };
+        }) : []
+      });
+    });
+    return shown;
+  }
+
+  Widget.prototype.showBotMessages = function (shown) {
+    var self = this, first = null;
+    shown.forEach(function (m) {
+      var node = self.addMessage(m, true);
+      first = first || node;
+    });
+    if (first) this.scrollToReply(first);
   };
 
   Widget.prototype.submit = function () {
@@ -730,7 +827,7 @@
     if (!message) message = text.replace(/\//g, " ");
     this.input.value = "";
     this.updateCounter();
-    this.send(message, { display: text });
+    this.send(message, { display: text, typed: true });
     this.input.focus();
   };
 
@@ -740,26 +837,14 @@
     opt = opt || {};
     var userMsg = null;
     if (!opt.silent) userMsg = this.addMessage({ from: "user", text: opt.display || message }, false);
+    if (opt.typed && this.emergencyNet && this.emergencyNet.matches(opt.display)) {
+      // Before the request: an emergency never waits for a busy or unreachable server.
+      this.scrollToReply(this.addMessage({ from: "bot", text: TEXT.emergencyNow, buttons: [] }, true));
+    }
     this.setTyping(1);
     return this.post(message).then(function (replies) {
       self.hideError();
-      var shown = [];
-      replies.forEach(function (r) {
-        // A source arrives as its own message right after the answer it belongs to.
-        if (r && r.custom && shown.length) {
-          var sources = readSources(r.custom);
-          if (sources.length) shown[shown.length - 1].bron = sources;
-        }
-        if (!r || (typeof r.text !== "string" && !Array.isArray(r.buttons))) return;
-        shown.push({
-          from: "bot",
-          lang: TEXTS[r.lang] || r.lang === "de" ? r.lang : undefined,
-          text: typeof r.text === "string" ? r.text : "",
-          buttons: Array.isArray(r.buttons) ? r.buttons.map(function (b) {
-            return { title: String(b.title), payload: String(b.payload) };
-          }) : []
-        });
-      });
+      var shown = botMessages(replies);
       // The bot answers in the resident's language: the widget and the question follow it.
       var answered = shown.filter(function (m) { return TEXTS[m.lang]; }).map(function (m) { return m.lang; }).pop();
       if (answered) {
@@ -772,25 +857,31 @@
       }
       // The last message of a reply is the answer residents can rate.
       if (shown.length && !opt.silent) shown[shown.length - 1].rateable = true;
-      var first = null;
-      shown.forEach(function (m) {
-        var node = self.addMessage(m, true);
-        first = first || node;
-      });
-      if (first) self.scrollToReply(first);
-    }).catch(function () {
-      if (userMsg) {
-        var stored = self.messages[self.messages.length - 1];
-        if (stored && stored.id === userMsg.getAttribute("data-id")) {
-          stored.failed = true;
-          self.save();
-        }
-        userMsg.appendChild(el("span", { className: "vrtc-failed", text: TEXT.notSent }));
+      self.showBotMessages(shown);
+    }).catch(function (err) {
+      var busy = err && err.replies ? botMessages(err.replies).filter(function (m) { return m.text; }) : [];
+      if (busy.length || (err && err.timedOut)) {
+        // Overloaded (503 with a reply) or no answer in time: an honest message in the conversation.
+        self.hideError();
+        if (userMsg && busy.length) self.markNotSent(userMsg);
+        self.showBotMessages(busy.length ? busy : [{ from: "bot", text: TEXT.timeout, buttons: [] }]);
+        return;
       }
+      if (userMsg) self.markNotSent(userMsg);
       self.showError();
     }).finally(function () {
       self.setTyping(-1);
     });
+  };
+
+  Widget.prototype.markNotSent = function (userMsg) {
+    var id = userMsg.getAttribute("data-id");
+    var stored = this.messages.filter(function (m) { return m.id === id; })[0];
+    if (stored) {
+      stored.failed = true;
+      this.save();
+    }
+    userMsg.appendChild(el("span", { className: "vrtc-failed", text: TEXT.notSent }));
   };
 
   /** Thumbs up/down: stored in the conversation tracker as intent `feedback`. */
@@ -814,6 +905,7 @@
       return api.instance;
     }
   };
+  api.emergencyNet = function (data) { return new EmergencyNet(data); };  // for tests
   window.VRTChat = api;
 
   var auto = !(currentScript && currentScript.dataset && currentScript.dataset.autoInit === "false");

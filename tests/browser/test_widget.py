@@ -9,6 +9,8 @@ links, accessibility (axe-core), small screens and zoom, reduced motion, desktop
 from __future__ import annotations
 
 import json
+import re
+import socket
 import sqlite3
 import time
 
@@ -16,7 +18,8 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DESKTOP, MOBILE, run_axe, save_json
+from tests.browser.conftest import DESKTOP, MOBILE, WebServer, run_axe, save_json
+from tests.servers import free_port
 
 ERROR_TEXT = "De chat is nu niet bereikbaar. Kijk op www.vrtwente.nl. Bij nood: bel 112."
 BOT = ".vrtc-msg--bot"
@@ -449,6 +452,126 @@ def test_server_goes_down_mid_conversation(page: Page):
     page.unroute("**/webhooks/rest/webhook")
     assert "Twente" in ask(page, "wat doet VRT?")
     expect(page.get_by_role("alert")).to_be_hidden()
+
+
+BUSY_TEXT = "Het is nu erg druk. Bij nood: bel 112. Probeer het zo nog eens."
+
+
+def test_busy_answer_from_the_load_balancer(page: Page):
+    """An overloaded site's nginx answers 503 with a JSON body shaped like Rasa's reply.
+
+    The 503 comes from a stand-in here (the real nginx is tested by make test-cluster);
+    the widget shows its text as a bot message, marks the question as not sent, and the
+    112 line stays in view.
+    """
+    busy = [{"recipient_id": "x", "text": BUSY_TEXT}]
+
+    def overloaded(route):
+        if route.request.method != "POST":
+            return route.continue_()
+        route.fulfill(
+            status=503,
+            content_type="application/json",
+            body=json.dumps(busy),
+            headers={"Access-Control-Allow-Origin": "*"},
+        )
+
+    open_widget(page)
+    page.route("**/webhooks/rest/webhook", overloaded)
+    before = page.locator(BOT).count()
+    box = page.get_by_role("textbox", name="Typ je vraag")
+    box.fill("hoeveel kazernes zijn er?")
+    box.press("Enter")
+    assert wait_for_reply(page, before) == BUSY_TEXT
+    expect(page.locator(USER).last).to_contain_text("Niet verstuurd")
+    expect(page.get_by_role("alert")).to_be_hidden()
+    expect(page.locator(BOT).last.locator(".vrtc-feedback")).to_have_count(0)
+    expect(page.locator(".vrtc-emergency")).to_be_in_viewport()
+    # When the site has room again, the next question is answered as usual.
+    page.unroute("**/webhooks/rest/webhook")
+    assert "29" in ask(page, "hoeveel kazernes zijn er?")
+
+
+def test_no_answer_in_time_gives_an_honest_message(browser):
+    """A server that accepts the connection but never answers: the widget's own timeout."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # never accepted: connections hang, as on a saturated server
+        with WebServer(free_port(), f"http://127.0.0.1:{silent.getsockname()[1]}") as site:
+            ctx = browser.new_context(viewport=MOBILE)
+            page = ctx.new_page()
+            page.add_init_script("window.VRTChatConfig = {requestTimeoutMs: 2000}")
+            page.goto(site.url + "/")
+            page.get_by_role("button", name="Stel je vraag aan VRT Assistent").click()
+            expect(page.locator(".vrtc-emergency")).to_be_in_viewport()
+            # The welcome request times out first.
+            expect(page.locator(BOT).last).to_contain_text("Er komt nu geen antwoord", timeout=10_000)
+            box = page.get_by_role("textbox", name="Typ je vraag")
+            box.fill("hoeveel kazernes zijn er?")
+            started = time.monotonic()
+            box.press("Enter")
+            expect(page.locator(BOT)).to_have_count(2, timeout=10_000)
+            waited = time.monotonic() - started
+            assert bot_texts(page)[-1].startswith(
+                "Er komt nu geen antwoord. Het is misschien erg druk. Bij nood: bel 112."
+            )
+            assert 1.5 < waited < 8, waited
+            expect(page.locator(".vrtc-typing")).to_be_hidden()
+            expect(page.locator(".vrtc-emergency")).to_be_in_viewport()
+            ctx.close()
+
+
+def test_widget_emergency_net_matches_the_servers(page: Page, bot):
+    """The net the server serves, run by the widget in Chromium, decides as the Python net does.
+
+    On every held-out question and training example: the same messages count as an emergency.
+    """
+    from tests.nlu_examples import nlu_examples
+    from tests.servers import ROOT
+    from vrt_privacy.guard import emergency_classifier
+
+    texts = [
+        t for folder in ("tests/nlu", "data/nlu") for ts in nlu_examples(ROOT / folder).values() for t in ts
+    ]
+    classifier = emergency_classifier()
+    python = [bool(classifier.match(t)) for t in texts]
+    net = requests.get(f"{bot.rasa_url}/webhooks/rest/emergency", timeout=10).json()
+    widget = page.evaluate(
+        "([net, texts]) => { const n = VRTChat.emergencyNet(net); return texts.map(t => n.matches(t)); }",
+        [net, texts],
+    )
+    held_out = nlu_examples(ROOT / "tests" / "nlu")["noodgeval"]
+    assert sum(python) > len(held_out) / 2  # the comparison covers real emergencies
+    assert [t for t, p, w in zip(texts, python, widget, strict=True) if p != w] == []
+
+
+def test_emergency_shows_112_at_once_when_the_server_does_not_answer(browser, bot):
+    """The widget has the net from an earlier page (sessionStorage); now the server hangs."""
+    net = requests.get(f"{bot.rasa_url}/webhooks/rest/emergency", timeout=10).text
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # never accepted: the request hangs, as on a saturated server
+        with WebServer(free_port(), f"http://127.0.0.1:{silent.getsockname()[1]}") as site:
+            ctx = browser.new_context(viewport=DESKTOP)
+            page = ctx.new_page()
+            page.add_init_script(f"sessionStorage.setItem('vrt-chat:emergency', {json.dumps(net)})")
+            page.goto(site.url + "/")
+            page.get_by_role("button", name="Stel je vraag aan VRT Assistent").click()
+            box = page.get_by_role("textbox", name="Typ je vraag")
+            box.fill("ik ruik gas in huis")
+            started = time.monotonic()
+            box.press("Enter")
+            expect(page.locator(f"{BOT} .vrtc-text").first).to_have_text(
+                re.compile("^Bel nu 112"), timeout=2000
+            )
+            assert time.monotonic() - started < 2
+            expect(page.locator(".vrtc-typing")).to_be_visible()  # the server's answer is still awaited
+            # An ordinary question gets no 112 line from the widget.
+            box.fill("hoe voorkom ik brand in huis?")
+            box.press("Enter")
+            expect(page.locator(f"{USER} .vrtc-text").last).to_have_text("hoe voorkom ik brand in huis?")
+            expect(page.locator(BOT)).to_have_count(1)
+            ctx.close()
 
 
 def test_cors_allows_only_the_site_origin(bot, site):

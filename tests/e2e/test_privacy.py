@@ -147,6 +147,11 @@ def test_purge_and_forget_while_the_bot_runs(bot):
 
     retention(bot, "forget", recent_user)
     assert sqlite_rows(db, recent_user) == []
+    # The running server kept this conversation in its tracker cache: it must notice the
+    # deletion, start afresh and never write the forgotten turns back.
+    say(bot, recent_user, "hallo")
+    rows = sqlite_rows(db, recent_user)
+    assert [json.loads(row[-1])["text"] for row in rows if row[2] == "user"] == ["hallo"]
 
 
 # --- bad input ------------------------------------------------------------------------------
