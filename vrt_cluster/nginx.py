@@ -40,9 +40,16 @@ PLACEHOLDER = re.compile(r"\$\{(VRT_[A-Z0-9_]+)\}|\{\{([a-z_]+)\}\}")
 
 
 def busy_answer(domain: Path = ROOT / "domain.yml") -> list:
-    """The REST-shaped body nginx sends when every Rasa server is busy."""
-    text = yaml.safe_load(domain.read_text())["responses"][BUSY_RESPONSE][0]["text"]
-    return [{"recipient_id": None, "text": " ".join(text.split())}]
+    """The REST-shaped body nginx sends when every Rasa server is busy: every variation of the
+    response (Dutch, then English with its `lang`), as nginx cannot know the resident's language."""
+    answer = []
+    for variation in yaml.safe_load(domain.read_text())["responses"][BUSY_RESPONSE]:
+        message = {"recipient_id": None, "text": " ".join(variation["text"].split())}
+        language = next((c["value"] for c in variation.get("condition", []) if c.get("name") == "taal"), None)
+        if language:
+            message["lang"] = language
+        answer.append(message)
+    return answer
 
 
 def upstream_lines(addresses: str, parameters: str = "") -> str:
