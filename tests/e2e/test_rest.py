@@ -156,11 +156,14 @@ def test_off_topic_question_gets_an_honest_answer_without_facts(bot, question):
 
 @pytest.mark.parametrize("unclear", ["wat vind jij van ajax"])
 def test_unclear_message_gets_an_honest_answer_with_topic_buttons(bot, unclear):
-    """Not understood (fallback) or understood as off-topic: either says so, with the topic buttons."""
+    """Not understood (fallback), understood as off-topic, or read as "what can you do?": each says
+    honestly what the bot answers, with the topic buttons; never an FAQ answer. (Since the English
+    data, "wat vind jij van …" reads as a question to the bot itself: `wat_kun_je`.)"""
     replies = bot.say(sender(), unclear)
     honest = {
         "utter_default": response_text("utter_default"),
         "utter_buiten_bereik": response_text("utter_buiten_bereik"),
+        "utter_wat_kun_je": response_text("utter_wat_kun_je"),
     }
     assert len(replies) == 1 and replies[0]["text"] in honest.values(), replies
     (name,) = [name for name, text in honest.items() if text == replies[0]["text"]]
