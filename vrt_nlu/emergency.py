@@ -216,5 +216,8 @@ def client_net(classifier: "EmergencyKeywordClassifier") -> Dict[Text, Any]:
     return {
         "flags": "u",
         "patterns": [js_regex(p.pattern) for p in classifier.patterns],
+        # A match of these makes the immediate 112 line English (as `_set_emergency_language`; the
+        # short patterns share words with Dutch, "gas", "help", so they keep the widget's language).
+        "english_patterns": [js_regex(p.pattern) for p in classifier.english_patterns],
         "ordinary_question": js_regex(ordinary.pattern) if ordinary else None,
     }

@@ -290,7 +290,14 @@
   function EmergencyNet(data) {
     this.patterns = data.patterns.map(function (p) { return new RegExp(p, data.flags); });
     this.ordinary = data.ordinary_question ? new RegExp(data.ordinary_question, data.flags) : null;
+    this.english = (data.english_patterns || []).map(function (p) { return new RegExp(p, data.flags); });
   }
+
+  // "en" when the text matches an English emergency pattern, so the 112 line is in English.
+  EmergencyNet.prototype.language = function (text) {
+    var folded = normalise(text);
+    return this.english.some(function (p) { return p.test(folded); }) ? "en" : null;
+  };
 
   EmergencyNet.prototype.matches = function (text) {
     if (!text) return false;
@@ -839,7 +846,8 @@
     if (!opt.silent) userMsg = this.addMessage({ from: "user", text: opt.display || message }, false);
     if (opt.typed && this.emergencyNet && this.emergencyNet.matches(opt.display)) {
       // Before the request: an emergency never waits for a busy or unreachable server.
-      this.scrollToReply(this.addMessage({ from: "bot", text: TEXT.emergencyNow, buttons: [] }, true));
+      var lang = this.emergencyNet.language(opt.display) || this.lang;
+      this.scrollToReply(this.addMessage({ from: "bot", lang: lang, text: TEXTS[lang].emergencyNow, buttons: [] }, true));
     }
     this.setTyping(1);
     return this.post(message).then(function (replies) {

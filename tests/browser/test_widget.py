@@ -315,10 +315,13 @@ def test_keyboard_only(page: Page):
     expect(box).to_be_focused()
     expect(page.locator(".vrtc-log")).to_contain_text("29 kazernes")
 
-    # The close button and "Nieuw gesprek" are reachable with the keyboard inside the panel.
+    # The close button, the language switch and "Nieuw gesprek" are reachable with the keyboard.
     page.get_by_role("button", name="Chat sluiten").focus()
     page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Switch to English")).to_be_focused()
+    page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Nieuw gesprek beginnen")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
     page.keyboard.press("Shift+Tab")
     expect(page.get_by_role("button", name="Chat sluiten")).to_be_focused()
     page.keyboard.press("Enter")
