@@ -25,6 +25,18 @@ VENV_BIN = ROOT / ".venv" / "bin"
 RASA = str(VENV_BIN / "rasa")
 
 
+def figure_recorder(path: Path):
+    """record(line): appends a measured figure to `path`, emptied first (the scripts print it)."""
+    path.parent.mkdir(exist_ok=True)
+    path.write_text("")
+
+    def record(line: str) -> None:
+        with path.open("a") as out:
+            out.write(line + "\n")
+
+    return record
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

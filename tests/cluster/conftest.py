@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.servers import ROOT
+from tests.servers import ROOT, figure_recorder
 from vrt_cluster.cluster import Cluster
 
 FIGURES = ROOT / "results" / "cluster-figures.txt"
@@ -23,11 +23,4 @@ def cluster(tmp_path_factory):
 @pytest.fixture(scope="session")
 def figures():
     """record(line): a measured figure, printed by scripts/test_cluster.sh."""
-    FIGURES.parent.mkdir(exist_ok=True)
-    FIGURES.write_text("")
-
-    def record(line: str) -> None:
-        with FIGURES.open("a") as out:
-            out.write(line + "\n")
-
-    return record
+    return figure_recorder(FIGURES)

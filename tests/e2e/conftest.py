@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from tests.servers import ROOT
+from tests.servers import ROOT, figure_recorder
 from vrt_cluster.stores import PG_BIN, PostgresServer, RedisServer
 
 FIGURES = ROOT / "results" / "fault-figures.txt"
@@ -18,14 +18,7 @@ FIGURES = ROOT / "results" / "fault-figures.txt"
 @pytest.fixture(scope="session")
 def figures():
     """record(line): a measured figure (recovery time, wait), printed by scripts/test.sh."""
-    FIGURES.parent.mkdir(exist_ok=True)
-    FIGURES.write_text("")
-
-    def record(line: str) -> None:
-        with FIGURES.open("a") as out:
-            out.write(line + "\n")
-
-    return record
+    return figure_recorder(FIGURES)
 
 
 @pytest.fixture(scope="module")
