@@ -29,8 +29,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-import yaml
 
+from tests.nlu_examples import nlu_examples
 from tests.servers import ROOT, BotServers
 
 HELDOUT_DIR = ROOT / "tests" / "nlu"
@@ -67,17 +67,8 @@ def expected_answer(label: str) -> str:
 
 
 def load_examples(folder: Path = HELDOUT_DIR) -> List[Tuple[str, str]]:
-    """(label, text) for every example in the NLU files of the folder."""
-    examples = []
-    for path in sorted(folder.glob("*.yml")):
-        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
-            if "intent" not in block:
-                continue
-            for line in block["examples"].splitlines():
-                text = line.strip()
-                if text.startswith("- "):
-                    examples.append((block["intent"], text[2:].strip()))
-    return examples
+    """(label, text) for every example in the NLU files of the folder (Rasa's own loader)."""
+    return [(label, text) for label, texts in nlu_examples(folder).items() for text in texts]
 
 
 def base_intent(label: str) -> str:

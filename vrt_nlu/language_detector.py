@@ -116,11 +116,14 @@ class MessageLanguage:
         dutch, english = scores.get(DUTCH, 0.0), scores.get(ENGLISH, 0.0)
         if dutch + english <= 0:
             return None
+        # Function words of only one language overrule lingua's trigrams, which read short
+        # Dutch messages with a loanword as English ("is de vrt innovatief?").
+        own_words = self.by_words(words)
         if english / (dutch + english) >= self.minimum_confidence:
-            return ENGLISH
+            return own_words or ENGLISH
         if dutch / (dutch + english) >= self.minimum_confidence:
-            return DUTCH
-        return self.by_words(words)
+            return own_words or DUTCH
+        return own_words
 
     def by_words(self, words: Text) -> Optional[str]:
         """The one language whose own words (`language_words`) occur in the message, or None."""

@@ -74,6 +74,16 @@ def test_held_out_examples_are_not_in_training_data():
     assert leaked == []
 
 
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "data" / "nlu").glob("*.yml")) + sorted((ROOT / "tests" / "nlu").rglob("*.yml")), ids=str
+)
+def test_example_blocks_hold_only_examples(path):
+    """A comment inside `examples: |` is text to YAML: Rasa drops it with a mere warning."""
+    for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+        lines = [line.strip() for line in block.get("examples", "").splitlines() if line.strip()]
+        assert [line for line in lines if not line.startswith("- ")] == [], block.get("intent")
+
+
 def test_no_example_is_trained_under_two_intents():
     owners = Counter(t.lower() for texts in TRAIN.values() for t in set(texts))
     assert [t for t, n in owners.items() if n > 1] == []

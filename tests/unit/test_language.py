@@ -165,3 +165,10 @@ def test_english_ordinary_question_with_an_emergency_word_is_unsure(emergency):
 )
 def test_own_words_decide_when_lingua_is_unsure(detector, text, language):
     assert detector.language.detect(text) == language
+
+
+@pytest.mark.parametrize("text", ["is de campus innovatief?", "een innovation lab?"])
+def test_dutch_function_words_overrule_lingua_on_a_loanword(detector, text):
+    english = detector.language.scores(detector.language.words(text))
+    assert english["en"] / (english["en"] + english["nl"]) >= 0.9  # lingua alone: English
+    assert detector.language.detect(text) == "nl"
