@@ -29,7 +29,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-
 from tests.nlu_examples import nlu_examples
 from tests.servers import ROOT, BotServers
 

@@ -75,7 +75,9 @@ def test_held_out_examples_are_not_in_training_data():
 
 
 @pytest.mark.parametrize(
-    "path", sorted((ROOT / "data" / "nlu").glob("*.yml")) + sorted((ROOT / "tests" / "nlu").rglob("*.yml")), ids=str
+    "path",
+    sorted((ROOT / "data" / "nlu").glob("*.yml")) + sorted((ROOT / "tests" / "nlu").rglob("*.yml")),
+    ids=str,
 )
 def test_example_blocks_hold_only_examples(path):
     """A comment inside `examples: |` is text to YAML: Rasa drops it with a mere warning."""
