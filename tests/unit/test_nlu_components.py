@@ -288,3 +288,13 @@ def test_opening_classifier_runs_before_the_fallback_and_the_emergency_net():
     names = [c["name"] for c in yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]]
     opening = names.index("vrt_nlu.OpeningMessageClassifier")
     assert opening < names.index("FallbackClassifier") < names.index("vrt_nlu.EmergencyKeywordClassifier")
+
+
+def test_resolving_a_component_makes_tensorflow_deterministic():
+    """Same data, same model: make test's gates and make bench do not move between trainings."""
+    from tensorflow.python.framework.config import is_op_determinism_enabled
+
+    import vrt_nlu
+
+    vrt_nlu.FaqConfidenceGate  # noqa: B018 - what Rasa does when it builds the pipeline
+    assert is_op_determinism_enabled()
