@@ -4,11 +4,14 @@ clean, and it disappears when staff end it."""
 
 from __future__ import annotations
 
+import time
+
 from playwright.sync_api import expect
 
 from tests.browser.conftest import MOBILE, run_axe, save_json
 from tests.browser.test_widget import ask, open_widget
-from tests.notices import TEXT, TEXT_EN, TITLE, make_notice, publish
+from tests.notices import TEXT, TEXT_EN, TITLE, banner, make_notice, poll, publish
+from vrt_notice.store import CACHE_SECONDS
 
 
 def test_notice_banner_appears_is_announced_and_disappears(
@@ -31,7 +34,10 @@ def test_notice_banner_appears_is_announced_and_disappears(
 
     notice_id = publish(bot, tmp_path, lifetime_s=3600)
     try:
-        expect(region.get_by_role("heading", name=f"Melding van VRT: {TITLE}")).to_be_visible()
+        # The server serves it within its cache time; the page polls every second after that.
+        assert poll(lambda: banner(bot)), "the server does not serve the published notice"
+        heading = region.get_by_role("heading", name=f"Melding van VRT: {TITLE}")
+        expect(heading).to_be_visible(timeout=15_000)
         expect(region).to_contain_text(TEXT)
         expect(region).to_contain_text("Geplaatst op ")
         link = region.get_by_role("link", name="Meer informatie (opent in nieuw tabblad)")
@@ -62,8 +68,12 @@ def test_notice_banner_appears_is_announced_and_disappears(
         page.get_by_role("button", name="Schakel over naar Nederlands").click()
     finally:
         ended = make_notice(bot, "end", str(notice_id))
+        # Later tests share this bot: wait until neither the channels' nor the action
+        # server's notice cache (CACHE_SECONDS each) still holds the ended notice.
+        poll(lambda: banner(bot) == [])
+        time.sleep(CACHE_SECONDS)
     assert ended.returncode == 0, ended.stderr
-    expect(region).to_have_text("")
+    expect(region).to_have_text("", timeout=15_000)
     expect(region).to_have_attribute("aria-live", "polite")  # the same live region, ready for the next one
     ctx.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
