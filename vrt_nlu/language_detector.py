@@ -119,11 +119,13 @@ class MessageLanguage:
         # Function words of only one language overrule lingua's trigrams, which read short
         # Dutch messages with a loanword as English ("is de vrt innovatief?").
         own_words = self.by_words(words)
+        if own_words:
+            return own_words
         if english / (dutch + english) >= self.minimum_confidence:
-            return own_words or ENGLISH
+            return ENGLISH
         if dutch / (dutch + english) >= self.minimum_confidence:
-            return own_words or DUTCH
-        return own_words
+            return DUTCH
+        return None
 
     def by_words(self, words: Text) -> Optional[str]:
         """The one language whose own words (`language_words`) occur in the message, or None."""
