@@ -19,26 +19,30 @@ _MODULES = {
 }
 
 __all__ = list(_MODULES)
-_reproducible = False
+_prepared = False
 
 
-def reproducible_tensorflow() -> None:
-    """Deterministic TensorFlow kernels, so the same data and config.yml train the same model.
+def prepare_tensorflow() -> None:
+    """Set up TensorFlow once, before Rasa trains or loads a model (vrt_nlu/base.py calls it:
+    every component imports base, and Rasa imports all components before it builds a model).
 
-    TensorFlow's multi-threaded CPU kernels are otherwise not bit-for-bit reproducible: two
-    trainings of the same data moved the held-out figures and make test's gates (docs/bench.md).
+    - Deterministic kernels, so the same data and config.yml train the same model. TensorFlow's
+      multi-threaded CPU kernels are otherwise not bit-for-bit reproducible: two trainings of
+      the same data moved the held-out figures and make test's gates (docs/bench.md).
+    - DIET and the ResponseSelector load without a training step (vrt_nlu/fast_load.py).
     """
-    global _reproducible
-    if not _reproducible:
+    global _prepared
+    if not _prepared:
         import tensorflow as tf
 
+        from vrt_nlu import fast_load
+
         tf.config.experimental.enable_op_determinism()
-        _reproducible = True
+        fast_load.install()
+        _prepared = True
 
 
 def __getattr__(name: str):
     if name not in _MODULES:
         raise AttributeError(f"module 'vrt_nlu' has no attribute {name!r}")
-    # Rasa resolves the pipeline's components before it trains or loads a model.
-    reproducible_tensorflow()
     return getattr(importlib.import_module(_MODULES[name]), name)

@@ -9,6 +9,10 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 
+from vrt_nlu import prepare_tensorflow
+
+prepare_tensorflow()
+
 
 class ConfiguredComponent(GraphComponent):
     """A component that keeps nothing in the model: it is built from its config alone."""
