@@ -13,5 +13,10 @@ fi
 say "Installing the locked Python packages into .venv (Python $(cat .python-version))"
 # --inexact keeps nl_core_news_sm, which is installed outside the lock (it is not on PyPI).
 "$UV" sync --frozen --inexact --python "$(cat .python-version)"
+# --inexact also keeps what left the lock: jax (pyproject.toml, tensorflow's metadata) costs
+# every Rasa process 64 MiB when it is installed, so venvs made before lose it here.
+if "$PY" -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("jax") is None)'; then
+  "$UV" pip uninstall --quiet --python "$PY" jax jaxlib ml-dtypes
+fi
 
 "$ROOT/scripts/install_spacy_model.sh"
