@@ -7,6 +7,7 @@ which go into results/bench.json (docs/bench.md says what each one means).
 Environment (for development; a normal run sets none of these):
   BENCH_SKIP=train,cv,baseline,load   skip steps (their keys stay null)
   BENCH_READY_RUNS=3                  Rasa server starts for the median ready time
+  BENCH_CV_SEED=2024                  the cross-validation folds (bench/seeded_folds.py)
   BENCH_REUSE_BASELINE=1              reuse models/baseline/ and its training time from the
                                       previous results/bench.json instead of retraining
 """
@@ -176,7 +177,9 @@ def heldout(bench: Bench) -> Dict[str, Any]:
 
 def cross_validation(bench: Bench, folds: int = 5) -> Dict[str, Any]:
     out, log = bench.results / "cross-validation", bench.logs / "cross-validation.log"
-    args = [RASA, "test", "nlu", "--nlu", str(ROOT / "data" / "nlu"), "--config", str(bench.config)]
+    # Rasa draws the folds from NumPy's unseeded global state; bench/seeded_folds.py seeds it.
+    rasa = [sys.executable, "-m", "bench.seeded_folds"]
+    args = [*rasa, "test", "nlu", "--nlu", str(ROOT / "data" / "nlu"), "--config", str(bench.config)]
     # --domain: the FAQ answers (ResponseSelector labels) live in domain.yml.
     args += ["--domain", str(ROOT / "domain.yml"), "--cross-validation", "--folds", str(folds)]
     seconds = run_logged([*args, "--out", str(out), "--no-plot"], log)
