@@ -15,6 +15,7 @@ _MODULES = {
     "FaqPayloadHandler": "vrt_nlu.faq_payload",
     "OpeningMessageClassifier": "vrt_nlu.opening",
     "NluTrace": "vrt_nlu.nlu_trace",
+    "OutOfScopeVeto": "vrt_nlu.out_of_scope",
     "LanguageDetector": "vrt_nlu.language_detector",
 }
 
