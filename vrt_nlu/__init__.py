@@ -8,6 +8,7 @@ Rasa's NLU stack.
 import importlib
 
 _MODULES = {
+    "CopyingCRFEntityExtractor": "vrt_nlu.crf_entities",
     "DutchSpacyNLP": "vrt_nlu.dutch_spacy",
     "SpacyPipelineRecord": "vrt_nlu.dutch_spacy",
     "EmergencyKeywordClassifier": "vrt_nlu.emergency",
