@@ -44,6 +44,7 @@ def detector(config: Dict[str, Any], **override: Any):
         settings.get("low_accuracy_mode", True),
         settings.get("shared_words", ()),
         settings.get("language_words", {}),
+        settings.get("not_german_words", ()),
     )
 
 

@@ -46,8 +46,9 @@ class MessageLanguage:
 
     Names that are the same in every language ("Veiligheidsregio Twente", "Enschede", "Twente
     Safety Campus") are removed first: lingua reads "what does the Veiligheidsbureau do" as
-    Dutch otherwise. German must be lingua's first choice with `german_confidence`; between
-    Dutch and English, the share of the one over both must reach `minimum_confidence`.
+    Dutch otherwise. German must be lingua's first choice with `german_confidence`, and the
+    message must have none of `not_german_words`; between Dutch and English, the share of
+    the one over both must reach `minimum_confidence`.
     """
 
     def __init__(
@@ -60,6 +61,7 @@ class MessageLanguage:
         low_accuracy_mode: bool = True,
         shared_words: Iterable[str] = (),
         language_words: Optional[Dict[str, Iterable[str]]] = None,
+        not_german_words: Iterable[str] = (),
     ) -> None:
         self.codes = {LINGUA_NAMES[code]: code for code in languages}
         self.detector = lingua_detector(tuple(languages), low_accuracy_mode)
@@ -70,6 +72,7 @@ class MessageLanguage:
         self.language_words = {
             code: {normalise(w) for w in words} for code, words in (language_words or {}).items()
         }
+        self.not_german_words = {normalise(w) for w in not_german_words}
         terms = sorted({normalise(t) for t in neutral_terms if normalise(t)}, key=len, reverse=True)
         self.neutral = (
             re.compile(r"\b(" + "|".join(r"[\s-]+".join(map(re.escape, t.split())) for t in terms) + r")\b")
@@ -110,8 +113,15 @@ class MessageLanguage:
             return ENGLISH if english > dutch else DUTCH
         scores = self.scores(words)
         german_top = scores and max(scores, key=scores.get) == GERMAN
-        # German answers with a pointer, not the answer: it needs a longer message and more certainty.
-        if german_top and len(words.split()) >= 3 and scores[GERMAN] >= self.german_confidence:
+        # German answers with a pointer, not the answer: it needs a longer message, more certainty
+        # and no Dutch or English word ("valt oldenzaal onder twente of onder ijsselland?" and
+        # "what kind of organisation is VRT" were read as German).
+        if (
+            german_top
+            and len(words.split()) >= 3
+            and scores[GERMAN] >= self.german_confidence
+            and not self.not_german_words.intersection(words.split())
+        ):
             return GERMAN
         dutch, english = scores.get(DUTCH, 0.0), scores.get(ENGLISH, 0.0)
         if dutch + english <= 0:
@@ -152,6 +162,8 @@ class LanguageDetector(ConfiguredComponent):
             # When lingua is unsure: words only one of the two languages has ("the", "thanks";
             # "de", "bedankt"). Words of one language and none of the other decide.
             "language_words": {},
+            # Dutch and English words German does not have: one of them rules German out.
+            "not_german_words": [],
         }
 
     def __init__(self, config: Dict[Text, Any]) -> None:
@@ -165,6 +177,7 @@ class LanguageDetector(ConfiguredComponent):
             config["low_accuracy_mode"],
             config["shared_words"],
             config["language_words"],
+            config["not_german_words"],
         )
         self.switch = {
             normalise(phrase): code

@@ -52,6 +52,11 @@ def parsed(detector, text, intent="faq"):
         ("hoeveel vrijwilligers heeft de brandweer?", "nl"),
         ("Kun je me vertellen wat de Twente Safety Campus is?", "nl"),  # an English name in a Dutch question
         ("Wie ist die Telefonnummer der Feuerwehr in Enschede?", "de"),
+        ("Was macht die Feuerwehr in Twente?", "de"),
+        # lingua reads these as German; a Dutch or English word German lacks rules that out
+        ("valt losser onder twente of onder ijsselland?", "nl"),
+        ("wie is de politiechef in twente", "nl"),
+        ("what kind of organisation is VRT", "en"),
         ("ok", None),  # short: the conversation keeps its language
         ("hoi", None),
         ("112?", None),
