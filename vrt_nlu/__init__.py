@@ -13,6 +13,7 @@ _MODULES = {
     "SpacyPipelineRecord": "vrt_nlu.dutch_spacy",
     "EmergencyKeywordClassifier": "vrt_nlu.emergency",
     "FaqConfidenceGate": "vrt_nlu.faq_gate",
+    "FaqLexicalBlend": "vrt_nlu.faq_blend",
     "FaqPayloadHandler": "vrt_nlu.faq_payload",
     "OpeningMessageClassifier": "vrt_nlu.opening",
     "NluTrace": "vrt_nlu.nlu_trace",
