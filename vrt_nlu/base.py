@@ -58,6 +58,11 @@ class JsonStateComponent(GraphComponent):
         return self._resource
 
     @classmethod
+    def read_state(cls, model_storage: ModelStorage, resource: Resource) -> Any:
+        with model_storage.read_from(resource) as directory:
+            return json.loads((directory / cls.STATE_FILE).read_text())
+
+    @classmethod
     def load(
         cls,
         config: Dict[Text, Any],
@@ -66,11 +71,46 @@ class JsonStateComponent(GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> GraphComponent:
-        with model_storage.read_from(resource) as directory:
-            state = json.loads((directory / cls.STATE_FILE).read_text())
-        component = cls(model_storage, resource, state)
+        component = cls(model_storage, resource, cls.read_state(model_storage, resource))
         component.check_loaded_state()
         return component
 
     def check_loaded_state(self) -> None:
         """Hook: raise here when the stored state cannot be served."""
+
+
+class ConfiguredJsonStateComponent(JsonStateComponent):
+    """A JsonStateComponent with a config too: `get_default_config()` and config.yml's settings."""
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        state: Any = None,
+    ) -> None:
+        super().__init__(model_storage, resource, state)
+        self.config = {**self.get_default_config(), **config}
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> GraphComponent:
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> GraphComponent:
+        component = cls(config, model_storage, resource, cls.read_state(model_storage, resource))
+        component.check_loaded_state()
+        return component

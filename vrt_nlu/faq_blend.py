@@ -14,11 +14,9 @@ Placed right after the ResponseSelector. Its whole state is JSON in the model, n
 
 from __future__ import annotations
 
-import json
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -32,19 +30,17 @@ from rasa.nlu.constants import (
 from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from vrt_nlu.base import JsonStateComponent
-from vrt_nlu.out_of_scope import VECTORIZERS, vectorizer
+from vrt_nlu.base import ConfiguredJsonStateComponent
+from vrt_nlu.ngrams import NgramFeatures
 
 # Output key with both opinions, for `make shell DEBUG=1` and the bench.
 BLEND_KEY = "faq_blend"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
-class FaqLexicalBlend(JsonStateComponent):
+class FaqLexicalBlend(ConfiguredJsonStateComponent):
     STATE_FILE = "faq_lexical_blend.json"
 
     @staticmethod
@@ -59,44 +55,16 @@ class FaqLexicalBlend(JsonStateComponent):
         resource: Resource,
         state: Any = None,
     ) -> None:
-        super().__init__(model_storage, resource, state)
-        self.config = {**self.get_default_config(), **config}
+        super().__init__(config, model_storage, resource, state)
         self.retrieval_intent = self.config["retrieval_intent"]
         self.weight = float(self.config["weight"])
-        self._vectorizers: List[TfidfVectorizer] = []
+        self._features: Optional[NgramFeatures] = None
         self.topics: List[Text] = []
         if state:
             self._build(state)
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> GraphComponent:
-        return cls(config, model_storage, resource)
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> GraphComponent:
-        with model_storage.read_from(resource) as directory:
-            state = json.loads((directory / cls.STATE_FILE).read_text())
-        return cls(config, model_storage, resource, state)
-
     def _build(self, state: Dict[Text, Any]) -> None:
-        self._vectorizers = []
-        for (analyzer, ngram_range), part in zip(VECTORIZERS, state["vectorizers"], strict=True):
-            fitted = vectorizer(analyzer, ngram_range, part["vocabulary"])
-            fitted.idf_ = np.asarray(part["idf"], dtype=np.float64)
-            self._vectorizers.append(fitted)
+        self._features = NgramFeatures.from_state(state["vectorizers"])
         self.topics = list(state["topics"])
         self._coef = np.asarray(state["coef"], dtype=np.float64)
         self._intercept = np.asarray(state["intercept"], dtype=np.float64)
@@ -111,15 +79,10 @@ class FaqLexicalBlend(JsonStateComponent):
         if len(set(labels)) < 2:
             # Nothing to choose between: store an empty model that leaves the selector alone.
             return self.persist_state(None)
-        texts = [m.get(TEXT) for m in examples]
-        self._vectorizers = [vectorizer(a, n) for a, n in VECTORIZERS]
-        features = sparse.hstack([v.fit_transform(texts) for v in self._vectorizers]).tocsr()
-        model = LogisticRegression(C=float(self.config["C"]), max_iter=3000).fit(features, labels)
+        features, matrix = NgramFeatures.fit([m.get(TEXT) for m in examples])
+        model = LogisticRegression(C=float(self.config["C"]), max_iter=3000).fit(matrix, labels)
         state = {
-            "vectorizers": [
-                {"vocabulary": {k: int(i) for k, i in v.vocabulary_.items()}, "idf": v.idf_.tolist()}
-                for v in self._vectorizers
-            ],
+            "vectorizers": features.state(),
             "topics": [str(t) for t in model.classes_],
             "coef": model.coef_.tolist(),
             "intercept": model.intercept_.tolist(),
@@ -132,8 +95,7 @@ class FaqLexicalBlend(JsonStateComponent):
 
     def topic_probabilities(self, texts: List[Text]) -> np.ndarray:
         """P(topic) per text and topic (columns in the order of `topics`)."""
-        features = sparse.hstack([v.transform(texts) for v in self._vectorizers]).tocsr()
-        scores = features @ self._coef.T + self._intercept
+        scores = self._features.transform(texts) @ self._coef.T + self._intercept
         scores -= scores.max(axis=1, keepdims=True)
         exp = np.exp(scores)
         return exp / exp.sum(axis=1, keepdims=True)

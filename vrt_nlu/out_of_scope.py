@@ -15,43 +15,26 @@ Placed after FaqConfidenceGate, before the language detector and the emergency n
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from vrt_nlu.base import JsonStateComponent
-from vrt_nlu.text import normalise
+from vrt_nlu.base import ConfiguredJsonStateComponent
+from vrt_nlu.ngrams import NgramFeatures
 
 logger = logging.getLogger(__name__)
 
-# (analyzer, n-gram range): characters catch typos and compounds, words catch phrasing.
-VECTORIZERS = (("char_wb", (2, 5)), ("word", (1, 2)))
-
-
-def vectorizer(analyzer: Text, ngram_range: tuple, vocabulary: Optional[Dict] = None) -> TfidfVectorizer:
-    return TfidfVectorizer(
-        analyzer=analyzer,
-        ngram_range=ngram_range,
-        sublinear_tf=True,
-        preprocessor=normalise,
-        vocabulary=vocabulary,
-    )
-
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
-class OutOfScopeVeto(JsonStateComponent):
+class OutOfScopeVeto(ConfiguredJsonStateComponent):
     STATE_FILE = "out_of_scope_veto.json"
 
     @staticmethod
@@ -65,49 +48,18 @@ class OutOfScopeVeto(JsonStateComponent):
         resource: Resource,
         state: Any = None,
     ) -> None:
-        super().__init__(model_storage, resource, state)
-        self.config = {**self.get_default_config(), **config}
+        super().__init__(config, model_storage, resource, state)
         self.out_of_scope_intent = self.config["out_of_scope_intent"]
         self.intents = set(self.config["intents"])
         self.threshold = float(self.config["threshold"])
-        self._vectorizers: List[TfidfVectorizer] = []
+        self._features: Optional[NgramFeatures] = None
         if state:
             self._build(state)
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> GraphComponent:
-        return cls(config, model_storage, resource)
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> GraphComponent:
-        with model_storage.read_from(resource) as directory:
-            state = json.loads((directory / cls.STATE_FILE).read_text())
-        return cls(config, model_storage, resource, state)
-
     def _build(self, state: Dict[Text, Any]) -> None:
-        self._vectorizers = []
-        for (analyzer, ngram_range), part in zip(VECTORIZERS, state["vectorizers"], strict=True):
-            fitted = vectorizer(analyzer, ngram_range, part["vocabulary"])
-            fitted.idf_ = np.asarray(part["idf"], dtype=np.float64)
-            self._vectorizers.append(fitted)
+        self._features = NgramFeatures.from_state(state["vectorizers"])
         self._coef = np.asarray(state["coef"], dtype=np.float64)
         self._intercept = float(state["intercept"])
-
-    def _features(self, texts: List[Text]) -> sparse.csr_matrix:
-        return sparse.hstack([v.transform(texts) for v in self._vectorizers]).tocsr()
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [m for m in training_data.intent_examples if m.get(TEXT)]
@@ -116,14 +68,10 @@ class OutOfScopeVeto(JsonStateComponent):
         if labels.min() == labels.max():
             # Nothing to tell apart: store an empty model that never vetoes.
             return self.persist_state(None)
-        self._vectorizers = [vectorizer(a, n) for a, n in VECTORIZERS]
-        features = sparse.hstack([v.fit_transform(texts) for v in self._vectorizers]).tocsr()
-        model = LogisticRegression(C=float(self.config["C"]), max_iter=2000).fit(features, labels)
+        features, matrix = NgramFeatures.fit(texts)
+        model = LogisticRegression(C=float(self.config["C"]), max_iter=2000).fit(matrix, labels)
         state = {
-            "vectorizers": [
-                {"vocabulary": {k: int(i) for k, i in v.vocabulary_.items()}, "idf": v.idf_.tolist()}
-                for v in self._vectorizers
-            ],
+            "vectorizers": features.state(),
             "coef": model.coef_[0].tolist(),
             "intercept": float(model.intercept_[0]),
         }
@@ -135,9 +83,9 @@ class OutOfScopeVeto(JsonStateComponent):
 
     def out_of_scope_probability(self, texts: List[Text]) -> np.ndarray:
         """P(out of scope) per text; 0 when the model has nothing to go on."""
-        if not self._vectorizers:
+        if self._features is None:
             return np.zeros(len(texts))
-        scores = self._features(texts) @ self._coef + self._intercept
+        scores = self._features.transform(texts) @ self._coef + self._intercept
         return 1.0 / (1.0 + np.exp(-scores))
 
     def process(self, messages: List[Message]) -> List[Message]:

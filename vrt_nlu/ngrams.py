@@ -1,0 +1,56 @@
+"""Character and word n-grams of the normalised text: the features of the lexical models (the
+out-of-scope veto and the FAQ blend). Characters catch typos and compounds, words catch
+phrasing. The fitted state is plain JSON (vocabularies and idf weights), no pickle."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from vrt_nlu.text import normalise
+
+# (analyzer, n-gram range)
+VECTORIZERS = (("char_wb", (2, 5)), ("word", (1, 2)))
+
+
+def vectorizer(analyzer: Text, ngram_range: tuple, vocabulary: Optional[Dict] = None) -> TfidfVectorizer:
+    return TfidfVectorizer(
+        analyzer=analyzer,
+        ngram_range=ngram_range,
+        sublinear_tf=True,
+        preprocessor=normalise,
+        vocabulary=vocabulary,
+    )
+
+
+class NgramFeatures:
+    def __init__(self, vectorizers: List[TfidfVectorizer]) -> None:
+        self.vectorizers = vectorizers
+
+    @classmethod
+    def fit(cls, texts: List[Text]) -> Tuple["NgramFeatures", sparse.csr_matrix]:
+        """Features fitted on the texts, and the texts' feature matrix."""
+        vectorizers = [vectorizer(a, n) for a, n in VECTORIZERS]
+        matrix = sparse.hstack([v.fit_transform(texts) for v in vectorizers]).tocsr()
+        return cls(vectorizers), matrix
+
+    @classmethod
+    def from_state(cls, state: List[Dict[Text, Any]]) -> "NgramFeatures":
+        vectorizers = []
+        for (analyzer, ngram_range), part in zip(VECTORIZERS, state, strict=True):
+            fitted = vectorizer(analyzer, ngram_range, part["vocabulary"])
+            fitted.idf_ = np.asarray(part["idf"], dtype=np.float64)
+            vectorizers.append(fitted)
+        return cls(vectorizers)
+
+    def state(self) -> List[Dict[Text, Any]]:
+        return [
+            {"vocabulary": {k: int(i) for k, i in v.vocabulary_.items()}, "idf": v.idf_.tolist()}
+            for v in self.vectorizers
+        ]
+
+    def transform(self, texts: List[Text]) -> sparse.csr_matrix:
+        return sparse.hstack([v.transform(texts) for v in self.vectorizers]).tocsr()
