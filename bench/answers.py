@@ -107,7 +107,7 @@ async def _run_turns(model: Path, action_url: str, examples: List[Tuple[str, str
                 actions.append(event.action_name)
         selector = (parse.get("response_selector") or {}).get("faq", {}).get("response", {})
         net = parse.get("emergency_net") or {}
-        # DIET's own top intent: the fallback, when it fired, is put in front of it.
+        # The model's own top intent: the fallback, when it fired, is put in front of it.
         model_top = next(
             (i for i in parse.get("intent_ranking") or [] if i.get("name") != "nlu_fallback"), {}
         )

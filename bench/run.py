@@ -180,7 +180,7 @@ def cross_validation(bench: Bench, folds: int = 5) -> Dict[str, Any]:
     # Rasa draws the folds from NumPy's unseeded global state; bench/seeded_folds.py seeds it.
     rasa = [sys.executable, "-m", "bench.seeded_folds"]
     args = [*rasa, "test", "nlu", "--nlu", str(ROOT / "data" / "nlu"), "--config", str(bench.config)]
-    # --domain: the FAQ answers (ResponseSelector labels) live in domain.yml.
+    # --domain: the FAQ answers (`faq/<topic>` labels) live in domain.yml.
     args += ["--domain", str(ROOT / "domain.yml"), "--cross-validation", "--folds", str(folds)]
     seconds = run_logged([*args, "--out", str(out), "--no-plot"], log)
     cv = nlu_eval.cross_validation(out, folds, log.read_text(errors="replace"))

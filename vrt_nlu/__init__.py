@@ -13,8 +13,8 @@ _MODULES = {
     "SpacyPipelineRecord": "vrt_nlu.dutch_spacy",
     "EmergencyKeywordClassifier": "vrt_nlu.emergency",
     "FaqConfidenceGate": "vrt_nlu.faq_gate",
-    "FaqLexicalBlend": "vrt_nlu.faq_blend",
     "FaqPayloadHandler": "vrt_nlu.faq_payload",
+    "LexicalIntentClassifier": "vrt_nlu.lexical_classifier",
     "OpeningMessageClassifier": "vrt_nlu.opening",
     "NluTrace": "vrt_nlu.nlu_trace",
     "OutOfScopeVeto": "vrt_nlu.out_of_scope",
@@ -32,16 +32,12 @@ def prepare_tensorflow() -> None:
     - Deterministic kernels, so the same data and config.yml train the same model. TensorFlow's
       multi-threaded CPU kernels are otherwise not bit-for-bit reproducible: two trainings of
       the same data moved the held-out figures and make test's gates (docs/bench.md).
-    - DIET and the ResponseSelector load without a training step (vrt_nlu/fast_load.py).
     """
     global _prepared
     if not _prepared:
         import tensorflow as tf
 
-        from vrt_nlu import fast_load
-
         tf.config.experimental.enable_op_determinism()
-        fast_load.install()
         _prepared = True
 
 

@@ -1,7 +1,7 @@
 """Rasa's CRFEntityExtractor, trained on a copy of the training data.
 
 Rasa 3.6's `CRFEntityExtractor.train` writes BILOU tags into the messages it is given: the
-same training data that DIET, the ResponseSelector and the components after them receive.
+same training data that the classifiers after it receive.
 Rasa's training cache had recorded that data before the tags were added, so those components
 were cached under keys that no later `rasa train` computes: the next training of the same data
 trained them all again (make test's step 9 after step 4: one more cold training, about 440 s

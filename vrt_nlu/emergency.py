@@ -13,7 +13,7 @@ decides the language of the 112 answer when the language detector left it open:
   conversation follows only when no earlier message had a clear language (vrt_nlu/language.py).
 
 - `patterns` describe a situation happening now ("ik ruik gas", "er is brand"). A match
-  makes the intent `noodgeval` with confidence 1.0, whatever DIET or the fallback
+  makes the intent `noodgeval` with confidence 1.0, whatever the intent classifier or the fallback
   classifier said, so the rule answers "bel 112" first even at low NLU confidence.
 - `unsure_patterns` are words that also occur in ordinary questions ("hoe voorkom ik
   brand?"), and `patterns` matches in a message with words of an ordinary question

@@ -1,9 +1,10 @@
 """Send unsure FAQ answers to the fallback (works around RasaHQ/rasa#9723).
 
-FallbackClassifier only looks at intent confidence. An off-topic question that DIET
-files under `faq` with high confidence would then get whatever answer the
-ResponseSelector ranks first. This component, placed after FallbackClassifier,
-turns such a message into `nlu_fallback` when the selector itself is unsure.
+FallbackClassifier only looks at intent confidence. An off-topic question that the intent
+classifier files under `faq` with high confidence would then get whatever FAQ answer is
+ranked first (vrt_nlu/lexical_classifier.py; with Rasa's ResponseSelector the same). This
+component, placed after FallbackClassifier, turns such a message into `nlu_fallback` when the
+FAQ answer itself is unsure.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class FaqConfidenceGate(ConfiguredComponent):
             confidence = self.selector_confidence(message, name)
             if confidence is None or confidence >= self.threshold:
                 continue
-            logger.debug("ResponseSelector confidence %.2f for %s: fallback", confidence, name)
+            logger.debug("FAQ answer confidence %.2f for %s: fallback", confidence, name)
             fallback = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0 - confidence}
             message.set(INTENT, fallback, add_to_output=True)
             message.set(

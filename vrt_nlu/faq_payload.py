@@ -2,7 +2,7 @@
 
 Rasa 3.6's RegexMessageHandler only knows base intents, so it leaves `/faq/<topic>`
 to the NLU as plain text and the answer would depend on a guess. This component
-sets the intent and the ResponseSelector output itself, for the topics the model
+sets the intent and the FAQ answer (`response_selector` output) itself, for the topics the model
 was trained on; unknown topics are left to the normal pipeline.
 """
 

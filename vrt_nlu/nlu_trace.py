@@ -7,9 +7,6 @@ message instead of Rasa's full debug log:
 
     [NLU] intent faq 0.97 | FAQ-onderwerp capaciteit 0.91
     [NLU] intent nlu_fallback 0.62 | beste gok faq/bestuur 0.38
-    [NLU] intent faq 1.00 | FAQ-onderwerp wat_doet_vrt 0.46 | selector kerntaken 0.58, lexicaal wat_doet_vrt 0.61
-
-The last part shows the two opinions vrt_nlu.FaqLexicalBlend averaged, when they differ.
 """
 
 from __future__ import annotations
@@ -24,7 +21,6 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from vrt_nlu.base import ConfiguredComponent
-from vrt_nlu.faq_blend import BLEND_KEY
 
 TRACE_ENV = "VRT_NLU_TRACE"
 
@@ -32,7 +28,7 @@ TRACE_ENV = "VRT_NLU_TRACE"
 def retrieval_topic(
     parse: Dict[Text, Any], retrieval_intent: Text = "faq"
 ) -> Tuple[Optional[Text], Optional[float]]:
-    """The ResponseSelector's best `faq/<topic>` and its confidence."""
+    """The best `faq/<topic>` (vrt_nlu.LexicalIntentClassifier) and its confidence."""
     selector = (parse.get("response_selector") or {}).get(retrieval_intent) or {}
     best = (selector.get("ranking") or [{}])[0]
     return best.get("intent_response_key"), best.get("confidence")
@@ -59,13 +55,6 @@ def describe(parse: Dict[Text, Any]) -> Text:
     if name == "faq":
         topic, topic_confidence = retrieval_topic(parse)
         parts.append(f"FAQ-onderwerp {(topic or '?').split('/', 1)[-1]} {topic_confidence or 0.0:.2f}")
-        blend = parse.get(BLEND_KEY) or {}
-        selector, lexical = blend.get("selector") or [None, None], blend.get("lexical") or [None, None]
-        if selector[0] and lexical[0] and selector[0] != lexical[0]:
-            parts.append(
-                f"selector {selector[0].split('/', 1)[-1]} {selector[1] or 0.0:.2f}, "
-                f"lexicaal {lexical[0].split('/', 1)[-1]} {lexical[1] or 0.0:.2f}"
-            )
     elif name == DEFAULT_NLU_FALLBACK_INTENT_NAME:
         guess, guess_confidence = most_likely_intent(parse)
         parts.append(f"beste gok {guess} {guess_confidence or 0.0:.2f}")
@@ -85,8 +74,6 @@ class NluTrace(ConfiguredComponent):
             text = message.get(TEXT) or ""
             if text.startswith("/"):  # buttons and commands skip the NLU
                 continue
-            parse = {
-                key: message.get(key) for key in (INTENT, INTENT_RANKING_KEY, "response_selector", BLEND_KEY)
-            }
+            parse = {key: message.get(key) for key in (INTENT, INTENT_RANKING_KEY, "response_selector")}
             print(describe(parse), file=sys.stdout, flush=True)
         return messages

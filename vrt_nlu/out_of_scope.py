@@ -1,7 +1,7 @@
 """A second, lexical opinion on out-of-scope questions: it turns a sure FAQ guess into
 `buiten_bereik` ("that I don't know", with a pointer to www.vrtwente.nl).
 
-DIET's boundary between `faq` and `buiten_bereik` moves with every training (docs/bench.md,
+The intent classifier's boundary between `faq` and `buiten_bereik` is not sharp (docs/bench.md,
 "seeds"): a question next to a topic ("hoe word ik vrijwilliger?") can get a confident, wrong
 FAQ answer. This component trains a logistic regression on character and word n-grams of the
 normalised text, `buiten_bereik` against every other intent, and overrules an intent of

@@ -139,7 +139,7 @@ def test_rasa_train_writes_a_model(trained_model):
 
 
 # A small NLU file with what config.yml's components need: entities (the CRF), FAQ topics of
-# domain.yml (the ResponseSelector) and out-of-scope examples (the veto).
+# domain.yml (vrt_nlu.LexicalIntentClassifier) and out-of-scope examples (the veto).
 SMALL_NLU = """
 version: "3.1"
 nlu:

@@ -298,14 +298,3 @@ def test_resolving_a_component_makes_tensorflow_deterministic():
 
     vrt_nlu.FaqConfidenceGate  # noqa: B018 - what Rasa does when it builds the pipeline
     assert is_op_determinism_enabled()
-
-
-def test_a_stored_model_loads_without_a_training_step():
-    """A stored model names its components by module (vrt_nlu.faq_gate.FaqConfidenceGate), so
-    importing any component module must install the fast load (tests/e2e/test_fast_load.py)."""
-    from rasa.utils.tensorflow.models import RasaModel
-
-    import vrt_nlu.faq_gate  # noqa: F401 - what Rasa does when it loads a stored model
-    from vrt_nlu import fast_load
-
-    assert RasaModel.load.__func__ is fast_load.load_for_prediction

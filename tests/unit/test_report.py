@@ -109,10 +109,3 @@ def test_shell_trace_line_is_short_and_readable():
     assert describe(FALLBACK_PARSE) == "[NLU] intent nlu_fallback 0.62 | beste gok faq/bestuur 0.38"
     faq = {**FALLBACK_PARSE, "intent": {"name": "faq", "confidence": 0.97}}
     assert describe(faq) == "[NLU] intent faq 0.97 | FAQ-onderwerp bestuur 0.38"
-    # vrt_nlu.FaqLexicalBlend's two opinions, when they differ
-    blended = {**faq, "faq_blend": {"selector": ["faq/gemeenten", 0.51], "lexical": ["faq/bestuur", 0.7]}}
-    assert describe(blended) == (
-        "[NLU] intent faq 0.97 | FAQ-onderwerp bestuur 0.38 | selector gemeenten 0.51, lexicaal bestuur 0.70"
-    )
-    agreed = {**faq, "faq_blend": {"selector": ["faq/bestuur", 0.51], "lexical": ["faq/bestuur", 0.7]}}
-    assert describe(agreed) == "[NLU] intent faq 0.97 | FAQ-onderwerp bestuur 0.38"

@@ -1,0 +1,132 @@
+"""The intent and FAQ-answer classifier (vrt_nlu/lexical_classifier.py), trained on the real
+training data with the configuration from config.yml, stored in and loaded from Rasa's own
+model storage."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.training_data.loading import load_data
+from rasa.shared.nlu.training_data.message import Message
+
+from vrt_nlu.lexical_classifier import LexicalIntentClassifier
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = next(
+    {k: v for k, v in c.items() if k != "name"}
+    for c in yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
+    if c["name"] == "vrt_nlu.LexicalIntentClassifier"
+)
+CONTEXT = ExecutionContext(GraphSchema({}), "test")
+
+
+@pytest.fixture(scope="module")
+def training_data():
+    return load_data(str(ROOT / "data" / "nlu"))
+
+
+@pytest.fixture(scope="module")
+def trained(training_data, tmp_path_factory):
+    storage_dir = tmp_path_factory.mktemp("storage")
+    classifier = LexicalIntentClassifier.create(
+        CONFIG, LocalModelStorage(storage_dir), Resource("lexical"), CONTEXT
+    )
+    classifier.train(training_data)
+    return classifier, storage_dir
+
+
+def parsed(classifier, *texts):
+    messages = [Message(data={"text": text}) for text in texts]
+    classifier.process(messages)
+    return messages
+
+
+def test_it_learns_every_intent_and_faq_topic_of_the_training_data(trained, training_data):
+    classifier, _ = trained
+    intents = {m.get("intent") for m in training_data.intent_examples}
+    topics = {m.get("intent_response_key") for m in training_data.intent_examples if m.get("intent") == "faq"}
+    assert set(classifier._intents.labels) == intents and len(intents) >= 10
+    assert set(classifier._topics.labels) == topics and len(topics) > 10
+
+
+def test_it_answers_in_the_shape_of_diet_and_the_response_selector(trained):
+    classifier, _ = trained
+    (message,) = parsed(classifier, "hoeveel kazernes heeft de brandweer in twente")
+    intent, ranking = message.get("intent"), message.get("intent_ranking")
+    assert intent["name"] == "faq" and ranking[0] == intent
+    assert len(ranking) == CONFIG.get("ranking_length", 10)
+    assert [r["confidence"] for r in ranking] == sorted((r["confidence"] for r in ranking), reverse=True)
+    selector = message.get("response_selector")
+    assert selector["all_retrieval_intents"] == ["faq"]
+    response = selector["faq"]["response"]
+    assert response["intent_response_key"] == "faq/capaciteit"
+    assert response["utter_action"] == "utter_faq/capaciteit"
+    # Rasa answers from the domain's utter_faq/capaciteit, not from texts in the parse.
+    assert response["responses"] is None
+    assert response["confidence"] == selector["faq"]["ranking"][0]["confidence"]
+    assert message.as_dict(only_output_properties=True)["response_selector"] == selector
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("hallo", "groet"),
+        ("doei, tot de volgende keer", "afscheid"),
+        ("dankjewel!", "bedankt"),
+        ("wat staat er in het beleidsplan over crisisbeheersing", "beleidsplan"),
+        ("hoe laat is het in tokio", "buiten_bereik"),
+    ],
+)
+def test_other_intents_than_faq(trained, text, intent):
+    classifier, _ = trained
+    (message,) = parsed(classifier, text)
+    assert message.get("intent")["name"] == intent
+
+
+def test_a_stored_classifier_loads_with_the_same_predictions(trained, training_data):
+    classifier, storage_dir = trained
+    loaded = LexicalIntentClassifier.load(
+        CONFIG, LocalModelStorage(storage_dir), Resource("lexical"), CONTEXT
+    )
+    texts = [m.get("text") for m in training_data.intent_examples[::15]]
+    for before, after in zip(parsed(classifier, *texts), parsed(loaded, *texts), strict=True):
+        assert before.get("intent") == after.get("intent")
+        assert before.get("intent_ranking") == after.get("intent_ranking")
+        assert before.get("response_selector") == after.get("response_selector")
+    probabilities = loaded._intents.probabilities(loaded._features.transform(texts))
+    assert np.allclose(probabilities.sum(axis=1), 1.0)
+
+
+def test_it_fits_its_own_training_data(trained, training_data):
+    classifier, _ = trained
+    examples = training_data.intent_examples
+    messages = parsed(classifier, *(m.get("text") for m in examples))
+    right = sum(m.get("intent")["name"] == e.get("intent") for m, e in zip(messages, examples, strict=True))
+    assert right / len(examples) > 0.97
+    faq = [(m, e) for m, e in zip(messages, examples, strict=True) if e.get("intent") == "faq"]
+    topic_right = sum(
+        m.get("response_selector")["faq"]["response"]["intent_response_key"] == e.get("intent_response_key")
+        for m, e in faq
+    )
+    assert topic_right / len(faq) > 0.97
+
+
+def test_an_empty_message_is_left_to_the_components_after_it(trained):
+    classifier, _ = trained
+    (message,) = parsed(classifier, "  ")
+    assert message.get("intent") is None and message.get("response_selector") is None
+
+
+def test_without_two_intents_it_stores_an_empty_model(tmp_path):
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    storage = LocalModelStorage(tmp_path)
+    classifier = LexicalIntentClassifier.create(CONFIG, storage, Resource("empty"), CONTEXT)
+    classifier.train(TrainingData([Message(data={"text": "hallo", "intent": "groet"})]))
+    loaded = LexicalIntentClassifier.load(CONFIG, storage, Resource("empty"), CONTEXT)
+    (message,) = parsed(loaded, "hallo")
+    assert message.get("intent") is None
