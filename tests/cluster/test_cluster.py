@@ -209,8 +209,12 @@ def test_socketio_through_nginx_sticky_polling_and_upgrade(cluster):
     for turns in asyncio.run(two_residents()):
         assert "sterk netwerk" in turns[0][0]["text"]
         assert FOLLOW_UPS[0][1] in turns[1][0]["text"]
-    log = cluster.nginx.access_log.read_text()
-    assert "GET /socket.io/ 101" in log, "no websocket upgrade through nginx"
+    # nginx logs a websocket request when the connection has closed, which can be just after
+    # the client's disconnect returns.
+    deadline = time.monotonic() + 10
+    while "GET /socket.io/ 101" not in cluster.nginx.access_log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "GET /socket.io/ 101" in cluster.nginx.access_log.read_text(), "no websocket upgrade through nginx"
 
 
 def test_a_full_server_gets_the_busy_answer_at_once(cluster, figures):
