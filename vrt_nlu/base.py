@@ -54,7 +54,9 @@ class JsonStateComponent(GraphComponent):
     def persist_state(self, state: Any) -> Resource:
         self.state = state
         with self._model_storage.write_to(self._resource) as directory:
-            (directory / self.STATE_FILE).write_text(json.dumps(state, indent=2))
+            # Compact: json's C encoder (with `indent` it falls back to Python, ~2 s for the
+            # lexical classifier's coefficients).
+            (directory / self.STATE_FILE).write_text(json.dumps(state))
         return self._resource
 
     @classmethod
