@@ -12,17 +12,28 @@ configured features (`low`, `prefix5`, `title`, ...) come from the tokens and it
 dense features, which this pipeline has none of. Without that check no featurizer has to run
 before it (a LexicalSyntacticFeaturizer did: about 7 s of every training, and its features
 were never read). `train` and `extract_entities` are Rasa 3.6.21's, without the check.
+
+The trained CRFs themselves are stored: Rasa's extractor stores its training tokens and trains
+the CRFs again at every model load (about 5 s of every server start here). The stored files
+are crfsuite's own model format, read back with crfsuite. A model stored by Rasa's way (the
+training tokens only) still loads, by training again.
 """
 
 from __future__ import annotations
 
+import shutil
+from collections import OrderedDict
 from typing import Any, Dict, List, Text
 
 import rasa.nlu.utils.bilou_utils as bilou_utils
+import rasa.shared.utils.io
+import sklearn_crfsuite
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import TOKENS_NAMES
-from rasa.nlu.extractors.crf_entity_extractor import CRFEntityExtractor
+from rasa.nlu.extractors.crf_entity_extractor import CRFEntityExtractor, CRFToken
 from rasa.shared.nlu.constants import ENTITY_ATTRIBUTE_TYPE, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -47,6 +58,40 @@ class CopyingCRFEntityExtractor(CRFEntityExtractor):
         self.persist(dataset)
         return self._resource
 
+    def persist(self, dataset: List[List[CRFToken]]) -> None:
+        with self._model_storage.write_to(self._resource) as directory:
+            rasa.shared.utils.io.dump_obj_as_json_to_file(directory / ORDER_FILE, self.crf_order)
+            for tag_name, tagger in self.entity_taggers.items():
+                shutil.copyfile(tagger.modelfile.name, directory / model_file(tag_name))
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> CRFEntityExtractor:
+        try:
+            with model_storage.read_from(resource) as directory:
+                crf_order = rasa.shared.utils.io.read_json_file(directory / ORDER_FILE)
+                files = [directory / model_file(tag_name) for tag_name in crf_order]
+                if not all(path.is_file() for path in files):
+                    return super().load(config, model_storage, resource, execution_context, **kwargs)
+                taggers = OrderedDict()
+                for tag_name, path in zip(crf_order, files, strict=True):
+                    tagger = sklearn_crfsuite.CRF(model_filename=str(path))
+                    # Opened now, while the file exists (crfsuite reads all of it): Rasa deletes
+                    # the unpacked model after loading.
+                    tagger.tagger_  # noqa: B018
+                    taggers[tag_name] = tagger
+        except ValueError:  # nothing stored: no entities in the training data
+            return cls(config, model_storage, resource)
+        extractor = cls(config, model_storage, resource, taggers)
+        extractor.crf_order = crf_order
+        return extractor
+
     def extract_entities(self, message: Message) -> List[Dict[Text, Any]]:
         tokens = message.get(TOKENS_NAMES[TEXT])
         if self.entity_taggers is None or not tokens:
@@ -64,6 +109,13 @@ class CopyingCRFEntityExtractor(CRFEntityExtractor):
         return self.convert_predictions_into_entities(
             message.get(TEXT), tokens, tags, self.split_entities_config, confidences
         )
+
+
+ORDER_FILE = "crf_order.json"
+
+
+def model_file(tag_name: Text) -> Text:
+    return f"crf_{tag_name}.crfsuite"
 
 
 def copy_of_nlu_examples(training_data: TrainingData) -> TrainingData:
