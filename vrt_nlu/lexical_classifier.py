@@ -47,7 +47,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 
 from vrt_nlu.base import ConfiguredJsonStateComponent
-from vrt_nlu.ngrams import NgramFeatures
+from vrt_nlu.ngrams import NgramFeatures, stored
 
 # Rasa warns at every training that no ResponseSelector uses the `faq/<topic>` examples:
 # this component uses them.
@@ -87,7 +87,11 @@ class LinearModel:
         return cls(state["labels"], state["coef"], state["intercept"])
 
     def state(self) -> Dict[Text, Any]:
-        return {"labels": self.labels, "coef": self.coef.tolist(), "intercept": self.intercept.tolist()}
+        return {
+            "labels": self.labels,
+            "coef": stored(self.coef),
+            "intercept": stored(self.intercept),
+        }
 
     def probabilities(self, matrix: Any) -> np.ndarray:
         return softmax(np.asarray(matrix @ self.coef.T) + self.intercept)

@@ -1,5 +1,5 @@
 """Character and word n-grams of the normalised text: the features of the lexical models (the
-out-of-scope veto and the FAQ blend). Characters catch typos and compounds, words catch
+out-of-scope veto and the intent classifier). Characters catch typos and compounds, words catch
 phrasing. The fitted state is plain JSON (vocabularies and idf weights), no pickle."""
 
 from __future__ import annotations
@@ -26,6 +26,12 @@ def vectorizer(analyzer: Text, ngram_range: tuple, vocabulary: Optional[Dict] = 
     )
 
 
+def stored(values: np.ndarray) -> List[Any]:
+    """Fitted numbers as JSON, rounded to 1e-6: half the model file, and a message's scores
+    move by less than 1e-4 (a message has a few hundred n-grams, each weighing below 1)."""
+    return np.round(values, 6).tolist()
+
+
 class NgramFeatures:
     def __init__(self, vectorizers: List[TfidfVectorizer]) -> None:
         self.vectorizers = vectorizers
@@ -48,7 +54,7 @@ class NgramFeatures:
 
     def state(self) -> List[Dict[Text, Any]]:
         return [
-            {"vocabulary": {k: int(i) for k, i in v.vocabulary_.items()}, "idf": v.idf_.tolist()}
+            {"vocabulary": {k: int(i) for k, i in v.vocabulary_.items()}, "idf": stored(v.idf_)}
             for v in self.vectorizers
         ]
 

@@ -28,7 +28,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 
 from vrt_nlu.base import ConfiguredJsonStateComponent
-from vrt_nlu.ngrams import NgramFeatures
+from vrt_nlu.ngrams import NgramFeatures, stored
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ class OutOfScopeVeto(ConfiguredJsonStateComponent):
         model = LogisticRegression(C=float(self.config["C"]), max_iter=2000).fit(matrix, labels)
         state = {
             "vectorizers": features.state(),
-            "coef": model.coef_[0].tolist(),
+            "coef": stored(model.coef_[0]),
             "intercept": float(model.intercept_[0]),
         }
         self._build(state)
