@@ -69,6 +69,9 @@ class LinearModel:
         self.labels = list(labels)
         self.coef = np.asarray(coef, dtype=np.float64)
         self.intercept = np.asarray(intercept, dtype=np.float64)
+        # Sparse row times a C-ordered (features x labels) array: `coef.T` is a view that
+        # scipy would copy (about 8 MB) for every message.
+        self._coef_by_feature = np.ascontiguousarray(self.coef.T)
 
     @classmethod
     def fit(cls, matrix: Any, labels: List[Text], C: float, class_weight: Optional[Text]) -> "LinearModel":
@@ -94,7 +97,7 @@ class LinearModel:
         }
 
     def probabilities(self, matrix: Any) -> np.ndarray:
-        return softmax(np.asarray(matrix @ self.coef.T) + self.intercept)
+        return softmax(np.asarray(matrix @ self._coef_by_feature) + self.intercept)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)

@@ -4,6 +4,7 @@ phrasing. The fitted state is plain JSON (vocabularies and idf weights), no pick
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 import numpy as np
@@ -35,6 +36,12 @@ def stored(values: np.ndarray) -> List[Any]:
 class NgramFeatures:
     def __init__(self, vectorizers: List[TfidfVectorizer]) -> None:
         self.vectorizers = vectorizers
+        # For `transform`: each vectorizer's analyzer (normalise, then n-grams), vocabulary,
+        # idf weights and first column in the joined matrix.
+        self._analyzers = [v.build_analyzer() for v in vectorizers]
+        self._vocabularies = [getattr(v, "vocabulary_", None) or v.vocabulary for v in vectorizers]
+        self._idfs = [v.idf_ for v in vectorizers]
+        self._offsets = np.cumsum([0] + [len(vocabulary) for vocabulary in self._vocabularies])
 
     @classmethod
     def fit(cls, texts: List[Text]) -> Tuple["NgramFeatures", sparse.csr_matrix]:
@@ -59,4 +66,35 @@ class NgramFeatures:
         ]
 
     def transform(self, texts: List[Text]) -> sparse.csr_matrix:
-        return sparse.hstack([v.transform(texts) for v in self.vectorizers]).tocsr()
+        """What the fitted vectorizers' `transform` gives, side by side (`vectorizer()`'s settings:
+        1 + log(count), times idf, each vectorizer's part scaled to length 1), without
+        sklearn's per-call overhead: 0.5 ms a message instead of 3 here, twice per message
+        (classifier and veto). tests/unit/test_lexical_classifier.py compares the two."""
+        data: List[np.ndarray] = []
+        columns: List[np.ndarray] = []
+        row_ends = [0]
+        nonzero = 0
+        for text in texts:
+            for analyze, vocabulary, idf, offset in zip(
+                self._analyzers, self._vocabularies, self._idfs, self._offsets[:-1], strict=True
+            ):
+                counts = Counter(j for j in map(vocabulary.get, analyze(text)) if j is not None)
+                if not counts:
+                    continue
+                cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+                weights = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+                weights *= idf[cols]
+                weights /= np.sqrt(np.dot(weights, weights))
+                order = np.argsort(cols)
+                data.append(weights[order])
+                columns.append(cols[order] + offset)
+                nonzero += len(cols)
+            row_ends.append(nonzero)
+        return sparse.csr_matrix(
+            (
+                np.concatenate(data) if data else np.zeros(0),
+                np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64),
+                np.asarray(row_ends),
+            ),
+            shape=(len(texts), int(self._offsets[-1])),
+        )

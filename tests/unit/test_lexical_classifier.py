@@ -130,3 +130,34 @@ def test_without_two_intents_it_stores_an_empty_model(tmp_path):
     loaded = LexicalIntentClassifier.load(CONFIG, storage, Resource("empty"), CONTEXT)
     (message,) = parsed(loaded, "hallo")
     assert message.get("intent") is None
+
+
+def held_out_texts():
+    texts = []
+    for path in sorted((ROOT / "tests" / "nlu").rglob("*.yml")):
+        texts += [m.get("text") for m in load_data(str(path)).training_examples if m.get("text")]
+    return texts
+
+
+@pytest.mark.parametrize("stored", [False, True], ids=["fitted", "loaded"])
+def test_its_features_are_sklearns_tfidf(trained, stored):
+    """NgramFeatures.transform computes the tf-idf itself (speed); sklearn's own transform of
+    the same vectorizers must give the same matrix, for unseen texts, odd ones and a batch."""
+    from scipy import sparse
+
+    from vrt_nlu.ngrams import NgramFeatures
+
+    classifier, _ = trained
+    features = classifier._features
+    if stored:
+        features = NgramFeatures.from_state(features.state())
+    texts = held_out_texts() + ["", "  ", "???", "brand!!", "112", "xyzzy qwrt", "Één ÉÉN één", "a" * 300]
+    assert len(texts) > 500
+    ours = features.transform(texts)
+    sklearns = sparse.hstack([v.transform(texts) for v in features.vectorizers]).tocsr()
+    assert ours.shape == sklearns.shape
+    assert abs(ours - sklearns).max() < 1e-12
+    assert ours.nnz == sklearns.nnz
+    # one message at a time, as Rasa calls it, the same rows
+    for row in (0, 7, len(texts) - 1):
+        assert abs(features.transform([texts[row]]) - sklearns[row]).max() < 1e-12
