@@ -19,6 +19,7 @@ _MODULES = {
     "NluTrace": "vrt_nlu.nlu_trace",
     "OutOfScopeVeto": "vrt_nlu.out_of_scope",
     "LanguageDetector": "vrt_nlu.language_detector",
+    "RecentTurnsRulePolicy": "vrt_nlu.recent_rules",
 }
 
 __all__ = list(_MODULES)
