@@ -5,7 +5,7 @@ SHELL := /bin/bash
 
 INSTALL_STAMP := .venv/.vrt-installed
 # Everything `rasa train` reads. The model is retrained when one of them is newer.
-TRAIN_INPUTS := config.yml domain.yml $(shell find data vrt_nlu -type f ! -name '*.pyc' 2>/dev/null)
+TRAIN_INPUTS := config.yml domain.yml $(shell find data vrt.nlu -type f ! -name '*.pyc' 2>/dev/null)
 MODEL_STAMP := models/.trained
 
 .PHONY: help install train model run run-cluster shell report test test-unit test-cluster lint bench bench-cluster clean purge forget notice
@@ -82,12 +82,12 @@ clean:
 
 # Retention (README, "Privacy"): the tracker store of VRT_ENDPOINTS (default endpoints.yml).
 purge: $(INSTALL_STAMP)
-	@source scripts/common.sh && "$$PY" -m vrt_privacy.retention purge $(ARGS)
+	@source scripts/common.sh && "$$PY" -m vrt.privacy.retention purge $(ARGS)
 
 forget: $(INSTALL_STAMP)
 	@[[ -n "$(SENDER)" ]] || { echo "usage: make forget SENDER=<conversation id>" >&2; exit 2; }
-	@source scripts/common.sh && "$$PY" -m vrt_privacy.retention forget '$(SENDER)'
+	@source scripts/common.sh && "$$PY" -m vrt.privacy.retention forget '$(SENDER)'
 
 # Crisis notices (README, "Crisis notices"): kept in the tracker store's database of VRT_ENDPOINTS.
 notice: $(INSTALL_STAMP)
-	@source scripts/common.sh && "$$PY" -m vrt_notice $(ARGS)
+	@source scripts/common.sh && "$$PY" -m vrt.notices $(ARGS)

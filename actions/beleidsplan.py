@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import PolicyPlan, Theme, load_policy_plan
-from vrt_nlu.language import ENGLISH, conversation_language
+from vrt.nlu.language import ENGLISH, conversation_language
 
 # Loaded once at import: a broken file stops the action server at start-up.
 POLICY_PLAN = load_policy_plan()
@@ -18,7 +18,7 @@ THEME_ENTITY = "beleidsthema"
 
 
 def tracker_language(tracker: Tracker) -> str:
-    """The conversation's language (vrt_nlu/language.py), from the events the action server gets."""
+    """The conversation's language (vrt/nlu/language.py), from the events the action server gets."""
     return conversation_language(
         event.get("parse_data") or {} for event in reversed(tracker.events) if event.get("event") == "user"
     )

@@ -17,9 +17,9 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 import yaml
 
-from vrt_nlu.text import normalise
+from vrt.nlu.text import normalise
+from vrt.paths import ROOT  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PATH = ROOT / "knowledge" / "beleidsplan.yml"
 FOLLOW_UPS_PATH = ROOT / "knowledge" / "vervolg.yml"
 DOMAIN_PATH = ROOT / "domain.yml"
@@ -47,7 +47,7 @@ class KnowledgeFileError(ValueError):
 class Theme:
     key: str
     titel: str
-    # Button text in English conversations (vrt_nlu/language.py).
+    # Button text in English conversations (vrt/nlu/language.py).
     titel_en: str
     synoniemen: Tuple[str, ...]
     # FAQ topic: the theme's answer is `utter_faq/<antwoord>`.

@@ -1,7 +1,7 @@
 """The crisis notice as the answer to "wat is er aan de hand (in Hengelo)?", smoke, windows, water.
 
 The notices are read from the tracker store's database of the endpoints file (VRT_ENDPOINTS,
-default endpoints.yml; vrt_notice.store) at most every few seconds, so a notice published with
+default endpoints.yml; vrt.notices.store) at most every few seconds, so a notice published with
 `make notice` is the answer within seconds, and it is gone at its end time, without a restart.
 The text is the staff's own, filled into the `utter_melding...` responses of domain.yml.
 """
@@ -15,8 +15,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from vrt_notice import notices as n
-from vrt_notice.store import ActiveNotices, NoticeStoreError, open_store
+from vrt.notices import notices as n
+from vrt.notices.store import ActiveNotices, NoticeStoreError, open_store
 
 MUNICIPALITIES = n.load_municipalities()
 ACTIVE_NOTICES = ActiveNotices(open_store)

@@ -10,7 +10,7 @@ among them (after the 112 line, if the emergency net put one first).
     python -m bench.answers --model models/x.tar.gz [--gate] [--out results/answers.json]
 
 The English set (tests/nlu/en/) is evaluated the same way, into results/answers_en.json; an
-answer counts only in the language of its set (vrt_nlu/nlg.py), an emergency only with 112 first.
+answer counts only in the language of its set (vrt/core/nlg.py), an emergency only with 112 first.
 
 `--gate` is the `make test` gate (scripts/test.sh): it fails below GATE_ANSWER_ACCURACY or
 GATE_EMERGENCY_RECALL, or above GATE_OUT_OF_SCOPE_WRONG.
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from tests.nlu_examples import nlu_examples
-from tests.servers import ROOT, BotServers
+from vrt.ops.servers import ROOT, BotServers
 
 HELDOUT_DIR = ROOT / "tests" / "nlu"
 # The English held-out and out-of-scope set: its own figures (answers_en) and gate.
@@ -88,7 +88,7 @@ async def _run_turns(model: Path, action_url: str, examples: List[Tuple[str, str
     from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
     from rasa.utils.endpoints import EndpointConfig
 
-    from vrt_nlu.nlg import tracker_language
+    from vrt.core.nlg import tracker_language
 
     agent = Agent.load(str(model), action_endpoint=EndpointConfig(url=action_url))
     rows = []
@@ -124,7 +124,7 @@ async def _run_turns(model: Path, action_url: str, examples: List[Tuple[str, str
                 "net": net.get("level"),
                 "answers": answers,
                 "actions": actions,
-                # The language the bot answered in (vrt_nlu/nlg.py).
+                # The language the bot answered in (vrt/core/nlg.py).
                 "language": tracker_language(tracker),
             }
         )

@@ -1,6 +1,6 @@
 """make bench-cluster: the crisis-day cluster under load (README, "Crisis-day scale").
 
-One cluster (vrt_cluster.Cluster: 2 Rasa servers, 1 action server, PostgreSQL, Redis, nginx).
+One cluster (vrt.ops.Cluster: 2 Rasa servers, 1 action server, PostgreSQL, Redis, nginx).
 Measured through nginx, with 1 Rasa server (a second nginx in front of the first server only)
 and with both:
   * throughput: closed-loop residents (bench/load.py, short think time), doubled until p95
@@ -21,8 +21,8 @@ import time
 import aiohttp
 
 from bench import load
-from tests.servers import ROOT
-from vrt_cluster.cluster import Cluster, Nginx
+from vrt.ops.cluster import Cluster, Nginx
+from vrt.ops.servers import ROOT
 
 EMERGENCY = "help er is brand in mijn huis"
 P95_LIMIT_MS = 300

@@ -1,4 +1,4 @@
-"""Language detection on the held-out messages of both languages (vrt_nlu.LanguageDetector).
+"""Language detection on the held-out messages of both languages (vrt.nlu.language_detector.LanguageDetector).
 
 Every message of tests/nlu/*.yml (Dutch) and tests/nlu/en/*.yml (English) through the
 detector with the thresholds of config.yml. Per language: `accuracy` (detected as its own
@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import yaml
 
 from bench.answers import HELDOUT_DIR, load_examples
-from tests.servers import ROOT
+from vrt.ops.servers import ROOT
 
 ENGLISH_HELDOUT_DIR = HELDOUT_DIR / "en"
 SETS = (("nl", HELDOUT_DIR), ("en", ENGLISH_HELDOUT_DIR))
@@ -28,11 +28,11 @@ SETS = (("nl", HELDOUT_DIR), ("en", ENGLISH_HELDOUT_DIR))
 
 def detector_config(config: Path = ROOT / "config.yml") -> Dict[str, Any]:
     pipeline = yaml.safe_load(config.read_text(encoding="utf-8"))["pipeline"]
-    return next(c for c in pipeline if c["name"] == "vrt_nlu.LanguageDetector")
+    return next(c for c in pipeline if c["name"] == "vrt.nlu.language_detector.LanguageDetector")
 
 
 def detector(config: Dict[str, Any], **override: Any):
-    from vrt_nlu.language_detector import MessageLanguage
+    from vrt.nlu.language_detector import MessageLanguage
 
     settings = {**config, **override}
     return MessageLanguage(

@@ -17,7 +17,7 @@ from typing import Dict, List, Optional, Tuple
 import aiohttp
 
 from tests.nlu_examples import nlu_examples
-from tests.servers import ROOT
+from vrt.ops.servers import ROOT
 
 
 def resident_messages() -> Dict[str, List[str]]:

@@ -94,7 +94,7 @@ def evaluate(redactor, corpus: Dict[str, List[Example]]) -> dict:
 
 def bench_step(bench: Any) -> Dict[str, Any]:
     """The `privacy` step of `make bench` (bench/run.py): figures under `redaction`."""
-    from vrt_privacy.redact import Redactor
+    from vrt.privacy.redact import Redactor
 
     redactor = Redactor()
     figures = {}
@@ -105,7 +105,7 @@ def bench_step(bench: Any) -> Dict[str, Any]:
 
 
 def main() -> int:
-    from vrt_privacy.redact import Redactor
+    from vrt.privacy.redact import Redactor
 
     start = time.perf_counter()
     redactor = Redactor()

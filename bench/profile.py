@@ -27,13 +27,13 @@ from typing import List
 import aiohttp
 
 from bench import load
-from tests.servers import ROOT, VENV_BIN, BotServers, current_model, wait_for
+from vrt.ops.servers import ROOT, VENV_BIN, BotServers, current_model, wait_for
 
 PROFILE = ROOT / "results" / "profile.prof"
 # Where a turn's CPU goes: (label, file suffix, function name); cumulative time of each.
 PARTS = [
-    ("REST request (vrt_privacy.channels receive)", "vrt_privacy/channels.py", "receive"),
-    ("  privacy guard (vrt_privacy.guard check)", "vrt_privacy/guard.py", "check"),
+    ("REST request (vrt.channels.transports receive)", "vrt/channels/transports.py", "receive"),
+    ("  privacy guard (vrt.privacy.guard check)", "vrt/privacy/guard.py", "check"),
     ("  Rasa turn (processor.handle_message)", "rasa/core/processor.py", "handle_message"),
     (
         "    read the conversation (tracker store)",
@@ -41,7 +41,7 @@ PARTS = [
         "fetch_tracker_and_update_session",
     ),
     ("    NLU pipeline (parse_message)", "rasa/core/processor.py", "parse_message"),
-    ("      LexicalIntentClassifier", "vrt_nlu/lexical_classifier.py", "process"),
+    ("      LexicalIntentClassifier", "vrt/nlu/lexical_classifier.py", "process"),
     ("      spaCy", "rasa/nlu/utils/spacy_utils.py", "process"),
     ("      CRFEntityExtractor", "rasa/nlu/extractors/crf_entity_extractor.py", "process"),
     ("    policy prediction (RulePolicy)", "rasa/core/processor.py", "_predict_next_with_tracker"),

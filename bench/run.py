@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 from bench import answers, language, load, nlu_eval, privacy, report
-from tests.servers import RASA, ROOT, BotServers
+from vrt.ops.servers import RASA, ROOT, BotServers
 
 RESULTS = ROOT / "results"
 BASELINE_CONFIG = ROOT / "bench" / "baseline_config.yml"

@@ -49,7 +49,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf '\033[31mERROR: %s\033[0m\n' "$*" >&2; exit 1; }
 
 # Name of the spaCy pipeline the NLU will use, without importing spaCy (fast).
-spacy_pipeline_name() { "$PY" "$ROOT/vrt_nlu/spacy_pipeline.py" --name; }
+spacy_pipeline_name() { "$PY" "$ROOT/vrt/nlu/spacy_pipeline.py" --name; }
 
 # The newest model in models/, the one `rasa run`, `rasa shell` and `rasa test` load by default.
 latest_model() { ls -t "$ROOT"/models/*.tar.gz 2>/dev/null | head -1; }

@@ -37,4 +37,4 @@ if ! installed; then
 fi
 
 # Prints the pipeline in use and its lemmas; warns loudly for the offline stand-in.
-"$PY" -m vrt_nlu.spacy_pipeline 2> >(grep -v -e tensorflow -e TensorRT -e oneDNN -e 'cuda drivers' -e 'cpu_feature_guard' -e 'rebuild TensorFlow' >&2)
+"$PY" -m vrt.nlu.spacy_pipeline 2> >(grep -v -e tensorflow -e TensorRT -e oneDNN -e 'cuda drivers' -e 'cpu_feature_guard' -e 'rebuild TensorFlow' >&2)

@@ -21,7 +21,7 @@ mkdir -p "$VRT_RUN_DIR"
 say "spaCy pipeline in this model: $(recorded_pipeline "$model")"
 # A corrupt SQLite file stops the start at once, naming the file (the Rasa server checks too).
 if [[ "$VRT_ENDPOINTS" == endpoints.yml || "$VRT_ENDPOINTS" == deploy/endpoints.sqlite.yml ]]; then
-  "$PY" -m vrt_faults.sqlite_file "$VRT_TRACKER_DB" || die "the tracker store file is not usable (see above)"
+  "$PY" -m vrt.core.sqlite_file "$VRT_TRACKER_DB" || die "the tracker store file is not usable (see above)"
 fi
 
 say "Action server on http://localhost:$ACTION_PORT (listens on ${VRT_ACTION_BIND:-127.0.0.1})"

@@ -11,4 +11,4 @@ say "spaCy pipeline in this model: $(recorded_pipeline "$(latest_model)")"
 if [[ "${1:-}" == --bench ]]; then
   exec "$PY" -m bench.cluster
 fi
-exec "$PY" -m vrt_cluster
+exec "$PY" -m vrt.ops.cluster

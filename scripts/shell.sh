@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Rasa shell for VRT staff: the newest model (the one `make run` serves) and the action
 # server of a running `make run`, or one started in the background for the shell.
-# DEBUG=1 prints, per message, the intent, FAQ topic and confidence (vrt_nlu.NluTrace).
+# DEBUG=1 prints, per message, the intent, FAQ topic and confidence (vrt.nlu.nlu_trace.NluTrace).
 source "$(dirname "$0")/common.sh"
 
 model="$(latest_model)"
@@ -21,5 +21,5 @@ if [[ "${DEBUG:-0}" != 0 ]]; then
   say "DEBUG: every message shows [NLU] intent, FAQ topic and confidence"
 fi
 # The shell's own Rasa server listens on SHELL_PORT, so it can run next to `make run`.
-"$PY" scripts/quiet_rasa.py shell --model "$model" --endpoints "$VRT_ENDPOINTS" \
+"$PY" vrt/ops/quiet.py shell --model "$model" --endpoints "$VRT_ENDPOINTS" \
   --port "${SHELL_PORT:-5006}" --interface "$VRT_BIND"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import ROOT, BotServers, current_model, free_port
+from vrt.ops.servers import ROOT, BotServers, current_model, free_port
 
 TRACKERS = Path(__file__).parent / "unit" / "trackers"
 

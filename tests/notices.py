@@ -11,8 +11,8 @@ from datetime import datetime
 import requests
 import yaml
 
-from tests.servers import ROOT
-from vrt_notice.notices import LOCAL_TIME
+from vrt.notices.notices import LOCAL_TIME
+from vrt.ops.servers import ROOT
 
 TITLE = "Grote brand in Hengelo"
 TEXT = "Er komt veel rook vrij in Hengelo en Borne. Houd ramen en deuren dicht en zet de ventilatie uit."

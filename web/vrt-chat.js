@@ -279,7 +279,7 @@
    * The server's emergency net (config.yml's EmergencyKeywordClassifier `patterns`, served as
    * JavaScript regular expressions by GET /webhooks/rest/emergency), so "Bel nu 112" appears
    * before the server answers, also when it is slow or down. `normalise` and `matches` do what
-   * vrt_nlu/text.py normalise() and EmergencyKeywordClassifier.match() do in Python.
+   * vrt/nlu/text.py normalise() and EmergencyKeywordClassifier.match() do in Python.
    */
   function normalise(text) {
     var t = text.toLowerCase().normalize("NFKD").replace(/\p{Mn}/gu, "");

@@ -14,8 +14,8 @@ from typing import Iterator
 
 import pytest
 
-from scripts.serve_web import make_server
-from tests.servers import ROOT, BotServers, free_port
+from vrt.ops.servers import ROOT, BotServers, free_port
+from vrt.ops.web import make_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -35,7 +35,7 @@ MOBILE = {"width": 320, "height": 640}
 
 
 class WebServer:
-    """scripts/serve_web.py in a thread: the demo page, its generated config and CSP headers."""
+    """vrt/ops/web.py in a thread: the demo page, its generated config and CSP headers."""
 
     def __init__(self, port: int, server_url: str):
         self.port = port

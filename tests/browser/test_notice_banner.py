@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import MOBILE, run_axe, save_json
 from tests.browser.test_widget import ask, open_widget
 from tests.notices import TEXT, TEXT_EN, TITLE, banner, make_notice, poll, publish
-from vrt_notice.store import CACHE_SECONDS
+from vrt.notices.store import CACHE_SECONDS
 
 
 def test_notice_banner_appears_is_announced_and_disappears(

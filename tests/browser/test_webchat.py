@@ -21,7 +21,7 @@ import pytest
 import yaml
 from playwright.sync_api import Page, expect
 
-from tests.servers import ROOT
+from vrt.ops.servers import ROOT
 
 WEBCHAT = ROOT / "tests" / "browser" / "webchat" / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())

@@ -19,7 +19,7 @@ import requests
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import DESKTOP, MOBILE, WebServer, run_axe, save_json
-from tests.servers import free_port
+from vrt.ops.servers import free_port
 
 ERROR_TEXT = "De chat is nu niet bereikbaar. Kijk op www.vrtwente.nl. Bij nood: bel 112."
 BOT = ".vrtc-msg--bot"
@@ -530,8 +530,8 @@ def test_widget_emergency_net_matches_the_servers(page: Page, bot):
     On every held-out question and training example: the same messages count as an emergency.
     """
     from tests.nlu_examples import nlu_examples
-    from tests.servers import ROOT
-    from vrt_privacy.guard import emergency_classifier
+    from vrt.ops.servers import ROOT
+    from vrt.privacy.guard import emergency_classifier
 
     texts = [
         t for folder in ("tests/nlu", "data/nlu") for ts in nlu_examples(ROOT / folder).values() for t in ts

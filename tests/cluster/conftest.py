@@ -1,4 +1,4 @@
-"""One cluster per module (vrt_cluster.Cluster): 2 Rasa servers behind nginx, 1 action server,
+"""One cluster per module (vrt.ops.Cluster): 2 Rasa servers behind nginx, 1 action server,
 PostgreSQL and Redis, all real processes on 127.0.0.1. Starting it takes 1-3 minutes on 2 cores,
 so the module's tests share it and leave it working for the next test (the replica kill is last).
 """
@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.servers import ROOT, figure_recorder
-from vrt_cluster.cluster import Cluster
+from vrt.ops.cluster import Cluster
+from vrt.ops.servers import ROOT, figure_recorder
 
 FIGURES = ROOT / "results" / "cluster-figures.txt"
 

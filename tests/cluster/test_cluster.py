@@ -21,9 +21,9 @@ import requests
 import yaml
 
 from tests.notices import texts
-from tests.servers import ROOT, socketio_turns
-from vrt_cluster.cluster import Cluster, Nginx
-from vrt_cluster.nginx import busy_answer
+from vrt.ops.cluster import Cluster, Nginx
+from vrt.ops.nginx import busy_answer
+from vrt.ops.servers import ROOT, socketio_turns
 
 THEME_QUESTION = "wat staat er in het beleidsplan over netwerk?"
 # knowledge/vervolg.yml: netwerk -> platformfunctie -> platform_ivz

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.servers import ROOT, VENV_BIN
-from vrt_cluster import nginx
-from vrt_cluster.cluster import NGINX
+from vrt.ops import nginx
+from vrt.ops.cluster import NGINX
+from vrt.ops.servers import ROOT, VENV_BIN
 
 KUBERNETES = ROOT / "deploy" / "kubernetes"
 COMPOSE = ROOT / "deploy" / "docker-compose.yml"

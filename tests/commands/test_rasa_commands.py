@@ -25,7 +25,7 @@ import pytest
 import requests
 import yaml
 
-from tests.servers import ROOT, wait_for
+from vrt.ops.servers import ROOT, wait_for
 
 ACTIONS_URL = "http://localhost:5055"
 SERVER_URL = "http://localhost:5005"
@@ -139,7 +139,7 @@ def test_rasa_train_writes_a_model(trained_model):
 
 
 # A small NLU file with what config.yml's components need: entities (the CRF), FAQ topics of
-# domain.yml (vrt_nlu.LexicalIntentClassifier) and out-of-scope examples (the veto).
+# domain.yml (vrt.nlu.lexical_classifier.LexicalIntentClassifier) and out-of-scope examples (the veto).
 SMALL_NLU = """
 version: "3.1"
 nlu:
@@ -174,7 +174,7 @@ nlu:
 def test_a_second_rasa_train_of_the_same_data_trains_nothing(logs, tmp_path):
     """Rasa's training cache: after one `rasa train`, `rasa train --dry-run` of the same data
     and config.yml must find every component in the cache. With Rasa's own CRFEntityExtractor
-    it did not (vrt_nlu/crf_entities.py), and every data change cost two full trainings.
+    it did not (vrt/nlu/crf_entities.py), and every data change cost two full trainings.
     Small data and an empty cache of its own, so the first training is a cold one."""
     nlu = tmp_path / "nlu.yml"
     nlu.write_text(SMALL_NLU)

@@ -9,8 +9,8 @@ import shutil
 
 import pytest
 
-from tests.servers import ROOT, figure_recorder
-from vrt_cluster.stores import PG_BIN, PostgresServer, RedisServer
+from vrt.ops.servers import ROOT, figure_recorder
+from vrt.ops.stores import PG_BIN, PostgresServer, RedisServer
 
 FIGURES = ROOT / "results" / "fault-figures.txt"
 

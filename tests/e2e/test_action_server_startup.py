@@ -2,7 +2,7 @@
 
 import subprocess
 
-from tests.servers import ROOT, VENV_BIN, free_port
+from vrt.ops.servers import ROOT, VENV_BIN, free_port
 
 
 def test_action_server_refuses_to_start_with_broken_knowledge_file(tmp_path):

@@ -11,7 +11,7 @@ import sys
 import pytest
 import requests
 
-from tests.servers import RASA, ROOT, BotServers, current_model, free_port, listening_addresses, wait_for
+from vrt.ops.servers import RASA, ROOT, BotServers, current_model, free_port, listening_addresses, wait_for
 
 FORGED_CALL = {
     "next_action": "action_beleidsplan",
@@ -81,7 +81,7 @@ def test_widget_server_lists_no_folders(tmp_path):
     port = free_port()
     log = tmp_path / "web.log"
     server = subprocess.Popen(
-        [sys.executable, "scripts/serve_web.py", "--port", str(port)],
+        [sys.executable, "-m", "vrt.ops.web", "--port", str(port)],
         cwd=ROOT,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,

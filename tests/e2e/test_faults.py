@@ -19,7 +19,7 @@ from pathlib import Path
 import requests
 import yaml
 
-from tests.servers import ROOT, VENV_BIN, BotServers, current_model, free_port
+from vrt.ops.servers import ROOT, VENV_BIN, BotServers, current_model, free_port
 
 RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
 ACTION_SERVER_DOWN = " ".join(RESPONSES["utter_storing_actieserver"][0]["text"].split())
@@ -74,7 +74,7 @@ def test_action_server_down_gets_a_polite_reply_while_faq_and_112_still_work(bot
         started = time.monotonic()
         bot.start_actions()
         seconds = time.monotonic() - started
-        figures(f"action server (tests/servers.py, no supervisor) started again in {seconds:.1f} s")
+        figures(f"action server (vrt/ops/servers.py, no supervisor) started again in {seconds:.1f} s")
     assert THEME_ANSWER in texts(bot.say(user, THEME_QUESTION))
     assert "Failed to run custom action 'action_beleidsplan'" in bot.log("rasa")
 

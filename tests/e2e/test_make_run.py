@@ -16,7 +16,7 @@ import requests
 from supervisor.xmlrpc import SupervisorTransport
 
 from tests.e2e.test_faults import ACTION_SERVER_DOWN, THEME_ANSWER, THEME_DETAILS, THEME_QUESTION, texts
-from tests.servers import ROOT, free_port, listening_addresses, wait_for
+from vrt.ops.servers import ROOT, free_port, listening_addresses, wait_for
 
 
 def wait_until_true(check, timeout: float) -> float:

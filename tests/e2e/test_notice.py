@@ -11,7 +11,7 @@ import asyncio
 import uuid
 
 from tests.notices import NONE_TEXT, TEXT, TITLE, banner, make_notice, poll, publish, texts
-from tests.servers import socketio_turns
+from vrt.ops.servers import socketio_turns
 
 
 def test_no_notice_gets_an_honest_answer(bot):

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import socketio
 
-from tests.servers import ROOT, VENV_BIN, BotServers, socketio_turns
+from vrt.ops.servers import ROOT, VENV_BIN, BotServers, socketio_turns
 
 CONVERSATION = [
     "ik ben Jan de Vries en woon op de Hengelosestraat 12, 7514 AB Enschede",
@@ -102,7 +102,7 @@ def sqlite_rows(db: str, sender: str | None = None) -> list:
 
 def retention(bot: BotServers, *args: str) -> str:
     result = subprocess.run(
-        [str(VENV_BIN / "python"), "-m", "vrt_privacy.retention", "--endpoints", bot.endpoints, *args],
+        [str(VENV_BIN / "python"), "-m", "vrt.privacy.retention", "--endpoints", bot.endpoints, *args],
         cwd=ROOT,
         env=bot.env(),
         capture_output=True,

@@ -2,7 +2,7 @@
 
 Residents talk to the running bot over REST and socket.io, and rate answers with the
 request the widget sends for a thumb (web/vrt-chat.js, sendFeedback). Then the report
-(python -m vrt_report, as `make report` runs it) reads the same tracker store and must
+(python -m vrt.report, as `make report` runs it) reads the same tracker store and must
 list exactly the questions that got the fallback or out-of-scope answer, exactly the
 thumbs-down answer with its question, and the right counts; no personal data.
 """
@@ -22,7 +22,7 @@ from typing import Dict, List
 import pytest
 import requests
 
-from tests.servers import ROOT, VENV_BIN, BotServers, current_model
+from vrt.ops.servers import ROOT, VENV_BIN, BotServers, current_model
 
 PHONE, EMAIL = "06-12345678", "jan.jansen@example.nl"
 
@@ -110,7 +110,7 @@ def run_report(bot: BotServers, out: Path, *args: str) -> str:
         [
             sys.executable,
             "-m",
-            "vrt_report",
+            "vrt.report",
             "--endpoints",
             bot.endpoints,
             "--out",

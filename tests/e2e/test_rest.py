@@ -5,7 +5,7 @@ import uuid
 import pytest
 import yaml
 
-from tests.servers import ROOT
+from vrt.ops.servers import ROOT
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
 

@@ -14,7 +14,7 @@ import secrets
 import uuid
 
 from tests.notices import TEXT, TITLE, banner, make_notice, poll, publish, texts
-from tests.servers import BotServers, current_model
+from vrt.ops.servers import BotServers, current_model
 
 
 def two_servers(tmp_path_factory, endpoints: str, env: dict):

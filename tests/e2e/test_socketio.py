@@ -8,7 +8,7 @@ import uuid
 
 import yaml
 
-from tests.servers import ROOT
+from vrt.ops.servers import ROOT
 
 
 def test_socketio_delivers_replies_with_session_persistence(bot):

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from tests.servers import ROOT
+from vrt.ops.servers import ROOT
 
 # Rasa's own fold split, on the real training data, in a fresh process each time.
 FOLDS = """

@@ -6,14 +6,13 @@ supplementary facts), so these checks also run in a clone without ../shared.
 
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.nlu_examples import nlu_examples
+from vrt.paths import ROOT  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
 SOURCES = " ".join(p.read_text() for p in (ROOT / "docs" / "sources").iterdir())
 UNCERTAIN_FACTS = ["088 256 7800", "Nijverheidstraat", "info@vrtwente.nl"]
 
@@ -125,7 +124,7 @@ def test_unknown_and_contact_point_to_vrtwente(name):
         assert "www.vrtwente.nl" in variant["text"]
 
 
-# English: every response a resident can get has one variation for `taal: en` (vrt_nlu/nlg.py),
+# English: every response a resident can get has one variation for `taal: en` (vrt/core/nlg.py),
 # a translation with the same numbers, sources and buttons. Not translated: the German pointer,
 # and the store-outage message, which is sent without a conversation to read the language from.
 ENGLISH_CONDITION = [{"type": "slot", "name": "taal", "value": "en"}]

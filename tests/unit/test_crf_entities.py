@@ -1,9 +1,8 @@
-"""The CRF entity extractor of config.yml (vrt_nlu/crf_entities.py) leaves the training data as
+"""The CRF entity extractor of config.yml (vrt/nlu/crf_entities.py) leaves the training data as
 Rasa's training cache recorded it, extracts the same entities as Rasa's own extractor, needs no
 featurizer before it, and loads its stored CRFs without training again."""
 
 import shutil
-from pathlib import Path
 
 import pytest
 import yaml
@@ -16,13 +15,13 @@ from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
-from vrt_nlu.crf_entities import CopyingCRFEntityExtractor
+from vrt.nlu.crf_entities import CopyingCRFEntityExtractor
+from vrt.paths import ROOT  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
 CONFIG = next(
     {k: v for k, v in c.items() if k != "name"}
     for c in yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
-    if c["name"] == "vrt_nlu.CopyingCRFEntityExtractor"
+    if c["name"] == "vrt.nlu.crf_entities.CopyingCRFEntityExtractor"
 )
 CONTEXT = ExecutionContext(GraphSchema({}), "test")
 

@@ -13,7 +13,7 @@ from actions.knowledge import (
     load_follow_ups,
     load_policy_plan,
 )
-from vrt_nlu.text import normalise
+from vrt.nlu.text import normalise
 
 EXPECTED_THEMES = {
     "koers",

@@ -1,16 +1,13 @@
-"""Language per message and per conversation (vrt_nlu/language*.py), with config.yml's settings."""
-
-from pathlib import Path
+"""Language per message and per conversation (vrt/nlu/language*.py), with config.yml's settings."""
 
 import pytest
 import yaml
 from rasa.shared.nlu.training_data.message import Message
 
-from vrt_nlu.emergency import EmergencyKeywordClassifier
-from vrt_nlu.language import conversation_language
-from vrt_nlu.language_detector import LanguageDetector
-
-ROOT = Path(__file__).resolve().parents[2]
+from vrt.nlu.emergency import EmergencyKeywordClassifier
+from vrt.nlu.language import conversation_language
+from vrt.nlu.language_detector import LanguageDetector
+from vrt.paths import ROOT  # noqa: E402
 
 
 def component_config(name: str) -> dict:
@@ -21,13 +18,16 @@ def component_config(name: str) -> dict:
 @pytest.fixture(scope="module")
 def detector() -> LanguageDetector:
     return LanguageDetector(
-        {**LanguageDetector.get_default_config(), **component_config("vrt_nlu.LanguageDetector")}
+        {
+            **LanguageDetector.get_default_config(),
+            **component_config("vrt.nlu.language_detector.LanguageDetector"),
+        }
     )
 
 
 @pytest.fixture(scope="module")
 def emergency() -> EmergencyKeywordClassifier:
-    config = component_config("vrt_nlu.EmergencyKeywordClassifier")
+    config = component_config("vrt.nlu.emergency.EmergencyKeywordClassifier")
     return EmergencyKeywordClassifier({**EmergencyKeywordClassifier.get_default_config(), **config})
 
 

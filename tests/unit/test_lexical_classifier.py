@@ -1,8 +1,6 @@
-"""The intent and FAQ-answer classifier (vrt_nlu/lexical_classifier.py), trained on the real
+"""The intent and FAQ-answer classifier (vrt/nlu/lexical_classifier.py), trained on the real
 training data with the configuration from config.yml, stored in and loaded from Rasa's own
 model storage."""
-
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,13 +11,13 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
-from vrt_nlu.lexical_classifier import LexicalIntentClassifier
+from vrt.nlu.lexical_classifier import LexicalIntentClassifier
+from vrt.paths import ROOT  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
 CONFIG = next(
     {k: v for k, v in c.items() if k != "name"}
     for c in yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
-    if c["name"] == "vrt_nlu.LexicalIntentClassifier"
+    if c["name"] == "vrt.nlu.lexical_classifier.LexicalIntentClassifier"
 )
 CONTEXT = ExecutionContext(GraphSchema({}), "test")
 
@@ -145,7 +143,7 @@ def test_its_features_are_sklearns_tfidf(trained, stored):
     the same vectorizers must give the same matrix, for unseen texts, odd ones and a batch."""
     from scipy import sparse
 
-    from vrt_nlu.ngrams import NgramFeatures
+    from vrt.nlu.ngrams import NgramFeatures
 
     classifier, _ = trained
     features = classifier._features

@@ -1,17 +1,14 @@
 """The custom NLU components, with the configuration from config.yml."""
 
-from pathlib import Path
-
 import pytest
 import yaml
 from rasa.shared.nlu.training_data.message import Message
 
 from tests.nlu_examples import nlu_examples
-from vrt_nlu.emergency import EmergencyKeywordClassifier
-from vrt_nlu.faq_gate import FaqConfidenceGate
-from vrt_nlu.spacy_pipeline import OFFICIAL_PIPELINE, OFFLINE_PIPELINE, official_available, resolve_pipeline
-
-ROOT = Path(__file__).resolve().parents[2]
+from vrt.nlu.emergency import EmergencyKeywordClassifier
+from vrt.nlu.faq_gate import FaqConfidenceGate
+from vrt.nlu.spacy_pipeline import OFFICIAL_PIPELINE, OFFLINE_PIPELINE, official_available, resolve_pipeline
+from vrt.paths import ROOT  # noqa: E402
 
 
 def component_config(name: str) -> dict:
@@ -21,7 +18,7 @@ def component_config(name: str) -> dict:
 
 @pytest.fixture(scope="module")
 def emergency() -> EmergencyKeywordClassifier:
-    config = component_config("vrt_nlu.EmergencyKeywordClassifier")
+    config = component_config("vrt.nlu.emergency.EmergencyKeywordClassifier")
     return EmergencyKeywordClassifier({**EmergencyKeywordClassifier.get_default_config(), **config})
 
 
@@ -163,7 +160,7 @@ def faq_message(selector_confidence: float, intent: str = "faq") -> Message:
 
 @pytest.fixture
 def gate() -> FaqConfidenceGate:
-    config = component_config("vrt_nlu.FaqConfidenceGate")
+    config = component_config("vrt.nlu.faq_gate.FaqConfidenceGate")
     return FaqConfidenceGate({**FaqConfidenceGate.get_default_config(), **config})
 
 
@@ -211,7 +208,7 @@ def test_official_pipeline_tags_lemmatises_and_gives_tensor_vectors(monkeypatch)
 
 
 def payload_handler(known):
-    from vrt_nlu.faq_payload import FaqPayloadHandler
+    from vrt.nlu.faq_payload import FaqPayloadHandler
 
     return FaqPayloadHandler(None, None, known)
 
@@ -255,9 +252,9 @@ def test_keyword_net_raises_no_false_alarm_on_other_examples(emergency):
 
 @pytest.fixture(scope="module")
 def opening():
-    from vrt_nlu.opening import OpeningMessageClassifier
+    from vrt.nlu.opening import OpeningMessageClassifier
 
-    config = component_config("vrt_nlu.OpeningMessageClassifier")
+    config = component_config("vrt.nlu.opening.OpeningMessageClassifier")
     return OpeningMessageClassifier({**OpeningMessageClassifier.get_default_config(), **config})
 
 
@@ -286,15 +283,9 @@ def test_opening_classifier_leaves_other_messages_alone(opening, text):
 
 def test_opening_classifier_runs_before_the_fallback_and_the_emergency_net():
     names = [c["name"] for c in yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]]
-    opening = names.index("vrt_nlu.OpeningMessageClassifier")
-    assert opening < names.index("FallbackClassifier") < names.index("vrt_nlu.EmergencyKeywordClassifier")
-
-
-def test_resolving_a_component_makes_tensorflow_deterministic():
-    """Same data, same model: make test's gates and make bench do not move between trainings."""
-    from tensorflow.python.framework.config import is_op_determinism_enabled
-
-    import vrt_nlu
-
-    vrt_nlu.FaqConfidenceGate  # noqa: B018 - what Rasa does when it builds the pipeline
-    assert is_op_determinism_enabled()
+    opening = names.index("vrt.nlu.opening.OpeningMessageClassifier")
+    assert (
+        opening
+        < names.index("FallbackClassifier")
+        < names.index("vrt.nlu.emergency.EmergencyKeywordClassifier")
+    )

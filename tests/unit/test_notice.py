@@ -11,10 +11,10 @@ import pytest
 import yaml
 
 from actions.melding import ActionActueleMelding
-from tests.servers import ROOT
-from vrt_notice import __main__ as cli
-from vrt_notice.notices import LOCAL_TIME, NoticeError, load_municipalities, parse_notice
-from vrt_notice.store import ActiveNotices, SQLNoticeStore, open_store
+from vrt.notices import __main__ as cli
+from vrt.notices.notices import LOCAL_TIME, NoticeError, load_municipalities, parse_notice
+from vrt.notices.store import ActiveNotices, SQLNoticeStore, open_store
+from vrt.ops.servers import ROOT
 
 NOW = datetime(2026, 11, 29, 14, 0, tzinfo=LOCAL_TIME).timestamp()
 NOTICE = {
@@ -35,7 +35,7 @@ def endpoints(tmp_path):
         yaml.safe_dump(
             {
                 "tracker_store": {
-                    "type": "vrt_faults.tracker_store.StrictSQLTrackerStore",
+                    "type": "vrt.core.tracker_store.StrictSQLTrackerStore",
                     "dialect": "sqlite",
                     "db": str(tmp_path / "tracker.db"),
                 }
@@ -121,7 +121,7 @@ def test_a_municipality_is_found_in_a_question(question, found):
 
 def test_publish_list_end_and_audit_through_the_command(tmp_path, endpoints, capsys):
     published = subprocess.run(
-        [sys.executable, "-m", "vrt_notice", "--endpoints", str(endpoints), "publish",
+        [sys.executable, "-m", "vrt.notices", "--endpoints", str(endpoints), "publish",
          str(notice_file(tmp_path, einde="2099-01-01 12:00"))],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip

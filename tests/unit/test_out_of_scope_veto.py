@@ -1,4 +1,4 @@
-"""The out-of-scope veto (vrt_nlu/out_of_scope.py), trained on the real training data with the
+"""The out-of-scope veto (vrt/nlu/out_of_scope.py), trained on the real training data with the
 configuration from config.yml, stored in and loaded from Rasa's own model storage."""
 
 from pathlib import Path
@@ -13,13 +13,13 @@ from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 from sklearn.model_selection import StratifiedKFold
 
-from vrt_nlu.out_of_scope import OutOfScopeVeto
+from vrt.nlu.out_of_scope import OutOfScopeVeto
+from vrt.paths import ROOT  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
 CONFIG = next(
     c
     for c in yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
-    if c["name"] == "vrt_nlu.OutOfScopeVeto"
+    if c["name"] == "vrt.nlu.out_of_scope.OutOfScopeVeto"
 )
 
 

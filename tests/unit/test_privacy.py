@@ -1,13 +1,13 @@
-"""Redaction of personal data and the checks on a resident's message (vrt_privacy)."""
+"""Redaction of personal data and the checks on a resident's message (vrt.privacy)."""
 
 import re
 
 import pytest
 
 from bench import privacy as corpus_bench
-from tests.servers import ROOT
-from vrt_privacy import guard
-from vrt_privacy.redact import default_redactor
+from vrt.ops.servers import ROOT
+from vrt.privacy import guard
+from vrt.privacy.redact import default_redactor
 
 MUNICIPALITIES = [
     "Almelo",

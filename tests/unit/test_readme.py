@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from vrt.paths import ROOT  # noqa: E402
+
 README = (ROOT / "README.md").read_text()
 # Folders the commands write into (ignored by git): a path under them exists after a run.
 OUTPUT_DIRS = ("models/", "results/", "var/", "node_modules/", ".venv/")
@@ -19,8 +20,7 @@ CODE_FILES = sorted(
             for folder in (
                 "scripts",
                 "actions",
-                "vrt_nlu",
-                "vrt_cluster",
+                "vrt",
                 "tests",
                 "bench",
                 "deploy",
@@ -37,7 +37,7 @@ CODE_FILES = sorted(
 )
 CODE = {path: path.read_text() for path in CODE_FILES}
 PROJECT_PREFIXES = ("VRT_", "RASA_", "BENCH_", "NL_CORE_NEWS_SM_")
-SYSTEM_VARIABLES = {"HOME", "PATH", "TERM", "LANG", "VIRTUAL_ENV"}
+SYSTEM_VARIABLES = {"HOME", "PATH", "TERM", "LANG", "VIRTUAL_ENV", "SUDO_USER"}
 
 
 def code_spans(markdown: str) -> list:

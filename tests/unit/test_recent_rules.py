@@ -1,9 +1,8 @@
-"""RecentTurnsRulePolicy (vrt_nlu/recent_rules.py), trained on the project's own rules and
+"""RecentTurnsRulePolicy (vrt/core/policies.py), trained on the project's own rules and
 domain, predicts what Rasa's RulePolicy predicts at every step of long conversations, from a
 tracker that holds only the last turns."""
 
 import random
-from pathlib import Path
 
 import pytest
 from rasa.core.policies.rule_policy import RulePolicy
@@ -16,9 +15,9 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUtteranceRev
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.importers.importer import TrainingDataImporter
 
-from vrt_nlu.recent_rules import RecentTurnsRulePolicy, recent_turns
+from vrt.core.policies import RecentTurnsRulePolicy, recent_turns
+from vrt.paths import ROOT  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
 CONTEXT = ExecutionContext(GraphSchema({}), "test")
 # What the NLU gives; "noodsignaal" is the emergency net's entity for "112 first, then the answer".
 USER_TURNS = [

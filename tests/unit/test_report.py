@@ -4,10 +4,10 @@ from datetime import date, datetime
 
 import pytest
 
-from vrt_nlu.nlu_trace import describe, most_likely_intent
-from vrt_report.__main__ import period
-from vrt_report.analysis import group_questions
-from vrt_report.conversations import Turn, redact
+from vrt.nlu.nlu_trace import describe, most_likely_intent
+from vrt.report.__main__ import period
+from vrt.report.analysis import group_questions
+from vrt.report.conversations import Turn, redact
 
 
 @pytest.mark.parametrize(

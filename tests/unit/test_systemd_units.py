@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from tests.servers import ROOT
+from vrt.ops.servers import ROOT
 
 UNITS = sorted((ROOT / "deploy" / "systemd").glob("*.service"))
 

@@ -1,0 +1,329 @@
+"""REST and socket.io input channels that check and redact every message before Rasa sees it.
+
+Referenced from credentials.yml by module path (vrt.channels.transports.RestInput and
+vrt.channels.transports.SocketIOInput). They keep Rasa's URLs (/webhooks/rest/webhook,
+/socket.io) and channel names ("rest", "socketio"), and pass the checked message on through
+vrt.channels.never_silent.never_silent (a reply also when a part of the bot fails) and
+vrt.channels.notices.with_notices (the active crisis notice after each answer). Options in
+credentials.yml, per channel:
+
+  max_message_chars  longer messages get a short Dutch note instead of an answer (1000)
+  max_body_bytes     the HTTP body / socket.io packet limit of the server (16384)
+
+What they add to Rasa's channels:
+- a bad request (no JSON object, wrong types, invalid sender) gets a 400 with a short
+  reason; a too large body a 413 (REST) or a closed connection (socket.io);
+- the text goes through vrt.privacy.guard (clean, payload allow-list, length cap with
+  the emergency net, redaction); only the widget's feedback metadata is kept;
+- a resident never gets an empty reply, and a failure is logged with a short redacted
+  excerpt, never the whole message;
+- GET /webhooks/rest/emergency serves the emergency patterns of config.yml for the widget;
+- socket.io accepts browser connections only from the origins the Rasa server allows
+  for REST (`rasa run --cors ...`, VRT_CORS_ORIGINS in scripts/common.sh);
+- files the server creates (the SQLite tracker store, a --log-file) are readable by the
+  service user only (umask 077), and an existing SQLite store is set to mode 600.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import uuid
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, FrozenSet, List, Optional, Text
+
+from rasa.core.channels import rest, socketio
+from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from vrt.channels.never_silent import never_silent
+from vrt.channels.notices import with_notices
+from vrt.nlu.emergency import client_net
+from vrt.privacy import guard
+from vrt.privacy.redact import default_redactor
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_BODY_BYTES = 16 * 1024
+# Random ids, as the widget (UUID) and socket.io clients make them; never an e-mail address.
+SENDER = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+class BadRequest(ValueError):
+    """The client sent something that is not a message; the text is its reason."""
+
+
+class Gate:
+    """Shared by both channels: the guard, the payloads the bot offers, one turn."""
+
+    def __init__(self, credentials: Optional[Dict[Text, Any]]) -> None:
+        # Channels are made before the tracker store and a --log-file: from here on, every
+        # file the server creates is private to the service user.
+        os.umask(0o077)
+        credentials = credentials or {}
+        self.max_body_bytes = int(credentials.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES))
+        self.redactor = default_redactor()
+        self.guard = guard.MessageGuard(
+            self.redactor,
+            guard.emergency_classifier(),
+            int(credentials.get("max_message_chars", guard.DEFAULT_MAX_MESSAGE_CHARS)),
+        )
+        self.app: Optional[Sanic] = None
+        self._payloads: Optional[FrozenSet[str]] = None
+
+    async def attach(self, app: Sanic, _loop: Any = None) -> None:
+        """before_server_start: remember the app, cap the size of HTTP bodies."""
+        self.app = app
+        app.config.REQUEST_MAX_SIZE = min(app.config.REQUEST_MAX_SIZE, self.max_body_bytes)
+
+    async def protect_store(self, app: Sanic, _loop: Any = None) -> None:
+        """after_server_start: an SQLite tracker store made before this version gets mode 600."""
+        store = getattr(app.ctx, "agent", None) and app.ctx.agent.tracker_store
+        while hasattr(store, "_tracker_store"):  # FailSafeTrackerStore and the like
+            store = store._tracker_store
+        url = getattr(getattr(store, "engine", None), "url", None)
+        if url is not None and url.drivername.startswith("sqlite") and url.database:
+            for path in (Path(url.database), *Path(url.database).parent.glob(Path(url.database).name + "-*")):
+                if path.is_file():
+                    path.chmod(0o600)
+
+    def listen(self, blueprint: Blueprint) -> None:
+        blueprint.listener("before_server_start")(self.attach)
+        blueprint.listener("after_server_start")(self.protect_store)
+
+    def payloads(self) -> FrozenSet[str]:
+        """Payloads the loaded model's domain and the knowledge file offer (computed once)."""
+        if self._payloads is None:
+            agent = getattr(self.app.ctx, "agent", None) if self.app else None
+            if agent is None or agent.domain is None:
+                return frozenset()  # no model yet: no payloads at all
+            try:
+                themes = guard.knowledge_payloads()
+            except Exception:  # noqa: BLE001 - theme buttons are then read as words
+                logger.exception("No policy-plan theme payloads: the knowledge file cannot be read")
+                themes = []
+            self._payloads = guard.offered_payloads(agent.domain.responses, [*guard.WIDGET_PAYLOADS, *themes])
+        return self._payloads
+
+    def metadata(self, metadata: Any) -> Dict[str, str]:
+        return guard.clean_metadata(metadata, self.redactor)
+
+    async def turn(
+        self,
+        on_new_message: OnNewMessage,
+        text: str,
+        output: OutputChannel,
+        sender_id: str,
+        input_channel: str,
+        metadata: Dict[str, str],
+    ) -> None:
+        checked = self.guard.check(text, self.payloads())
+        sent = len(output.messages)
+        if checked.text is not None:
+            try:
+                await on_new_message(
+                    UserMessage(
+                        checked.text, output, sender_id, input_channel=input_channel, metadata=metadata
+                    )
+                )
+            except Exception:  # noqa: BLE001 - the resident gets an answer, the log an excerpt
+                logger.exception("Handling the message %r failed", guard.excerpt(checked.text))
+        for note in checked.notes:
+            await output.send_text_message(sender_id, note)
+        if len(output.messages) == sent:
+            await output.send_text_message(sender_id, guard.SORRY)
+
+
+def _sender(value: Any) -> str:
+    if not isinstance(value, str) or not SENDER.fullmatch(value):
+        raise BadRequest("'sender' must be a string of 1-128 letters, digits, '_', '-', '.' or ':'")
+    return value
+
+
+def with_language(messages: List[Dict[Text, Any]], request: Request) -> List[Dict[Text, Any]]:
+    """Adds `lang` ("nl", "en", "de") to each text reply, so the widget can set the `lang`
+    attribute of every message (screen readers). Read from the domain: which variation it is."""
+    from vrt.core.nlg import response_languages
+
+    agent = getattr(request.app.ctx, "agent", None)
+    domain = getattr(agent, "domain", None)
+    if domain is None:
+        return messages
+    cached = getattr(request.app.ctx, "vrt_response_languages", None)
+    if cached is None or cached[0] is not domain:
+        cached = (domain, response_languages(domain.responses))
+        request.app.ctx.vrt_response_languages = cached
+    for message in messages:
+        language = cached[1].get(" ".join(str(message.get("text", "")).split()))
+        if language:
+            message["lang"] = language
+    return messages
+
+
+class RestInput(rest.RestInput):
+    """POST /webhooks/rest/webhook {"sender": "...", "message": "...", "metadata": {...}}."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "RestInput":
+        return cls(credentials)
+
+    def __init__(self, credentials: Optional[Dict[Text, Any]] = None) -> None:
+        self.gate = Gate(credentials)
+
+    @staticmethod
+    def parse(body: bytes) -> Dict[str, Any]:
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise BadRequest("the body must be JSON") from None
+        if not isinstance(data, dict):
+            raise BadRequest("the body must be a JSON object")
+        if not isinstance(data.get("message"), str):
+            raise BadRequest("'message' must be a string")
+        metadata = data.get("metadata")
+        if metadata is not None and not isinstance(metadata, dict):
+            raise BadRequest("'metadata' must be an object")
+        return {"sender": _sender(data.get("sender")), "message": data["message"], "metadata": metadata}
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        # never_silent inside, so the notice layer sees its reply too; GET /webhooks/rest/notice
+        return never_silent(
+            lambda handler: with_notices(self.checked_blueprint, handler, serve=True), on_new_message
+        )
+
+    def checked_blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        webhook = Blueprint("vrt_rest_webhook", __name__)
+        self.gate.listen(webhook)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        # The emergency net of config.yml for the widget, which shows "Bel nu 112" at once
+        # (vrt.nlu.emergency.client_net). Static per server start: browsers and nginx may cache it.
+        emergency_net = client_net(self.gate.guard.emergency)
+
+        @webhook.route("/emergency", methods=["GET"])
+        async def emergency(_: Request) -> HTTPResponse:
+            return response.json(emergency_net, headers={"Cache-Control": "public, max-age=300"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                data = self.parse(request.body)
+            except BadRequest as reason:
+                return response.json({"error": str(reason)}, status=400)
+            collector = CollectingOutputChannel()
+            await self.gate.turn(
+                on_new_message,
+                data["message"],
+                collector,
+                data["sender"],
+                self.name(),
+                self.gate.metadata(data["metadata"]),
+            )
+            return response.json(with_language(collector.messages, request))
+
+        return webhook
+
+
+class _SocketIOOutput(socketio.SocketIOOutput):
+    """Rasa's socket.io output that also keeps what it sent (to never leave a turn empty)."""
+
+    def __init__(self, sio: Any, bot_message_evt: Text) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.messages: List[Dict[str, Any]] = []
+
+    async def _send_message(self, socket_id: Text, response: Any) -> None:
+        self.messages.append(response)
+        await super()._send_message(socket_id, response)
+
+    async def send_custom_json(
+        self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any
+    ) -> None:
+        # Rasa 3.6 passes the custom object's keys to sio.emit() as arguments, so an answer's
+        # source ({"bron": ...}) raised a TypeError that ended the turn before it was stored.
+        # One bot_uttered event, shaped as in the REST answer.
+        await self._send_message(recipient_id, {"custom": json_message})
+
+
+class SocketIOInput(socketio.SocketIOInput):
+    """Rasa's socket.io channel with checked messages and an origin allow-list."""
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "SocketIOInput":
+        credentials = credentials or {}
+        channel = super().from_credentials(
+            {k: v for k, v in credentials.items() if k not in ("max_message_chars", "max_body_bytes")}
+        )
+        channel.gate = Gate(credentials)
+        return channel
+
+    def allowed_origin(self, origin: Optional[str]) -> bool:
+        """Browsers send an Origin header; it must be one the server allows for REST (CORS)."""
+        from sanic_cors.core import try_match_any
+
+        cors = getattr(self.gate.app.ctx, "sanic_cors", None) if self.gate.app else None
+        origins = [o for _, options in getattr(cors, "resources", []) for o in options.get("origins") or []]
+        return bool(origin) and (".*" in origins or try_match_any(origin, [o for o in origins if o]))
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        return never_silent(lambda handler: with_notices(self.checked_blueprint, handler), on_new_message)
+
+    def checked_blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        webhook = super().blueprint(on_new_message)  # Rasa's routes; handlers replaced below
+        self.gate.listen(webhook)
+        sio = self.sio
+        sio.eio.cors_allowed_origins = self.allowed_origin
+        # sanic-cors (`rasa run --cors`) already sets the CORS headers on /socket.io/ responses;
+        # engineio's own copy would make browsers reject the doubled Access-Control-Allow-Origin.
+        sio.eio._cors_headers = lambda environ: []
+        sio.eio.max_http_buffer_size = self.gate.max_body_bytes
+
+        async def session_request(sid: Text, data: Any) -> None:
+            session_id = data.get("session_id") if isinstance(data, dict) else None
+            if not (isinstance(session_id, str) and SENDER.fullmatch(session_id)):
+                session_id = uuid.uuid4().hex
+            if self.session_persistence:
+                sio.enter_room(sid, session_id)
+            await sio.emit("session_confirm", session_id, room=sid)
+
+        async def handle_message(sid: Text, data: Any) -> None:
+            output = _SocketIOOutput(sio, self.bot_message_evt)
+            data = data if isinstance(data, dict) else {}
+            sender_id = sid
+            if self.session_persistence:
+                session_id = data.get("session_id")
+                if not (isinstance(session_id, str) and SENDER.fullmatch(session_id)):
+                    await output.send_text_message(sid, guard.UNREADABLE)
+                    return
+                sender_id = session_id
+            # rasa-webchat opens without a message when the site sets no initPayload: that is
+            # the empty opening message, answered with the greeting.
+            text = data.get("message", "")
+            if not isinstance(text, str):
+                await output.send_text_message(sender_id, guard.UNREADABLE)
+                return
+            metadata = data.get(self.metadata_key)
+            if isinstance(metadata, str):
+                try:
+                    metadata = json.loads(metadata)
+                except ValueError:
+                    metadata = None
+            await self.gate.turn(
+                on_new_message, text, output, sender_id, self.name(), self.gate.metadata(metadata)
+            )
+
+        sio.on("session_request", session_request, namespace=self.namespace)
+        sio.on(self.user_message_evt, handle_message, namespace=self.namespace)
+        return webhook

@@ -1,0 +1,223 @@
+"""Keyword safety net for emergencies.
+
+Runs last in the NLU pipeline, with two kinds of patterns (both in config.yml, so they
+are part of the model's fingerprint):
+
+The English net (`english_patterns`, `english_short_patterns`, `english_unsure_patterns`,
+`english_ordinary_question`) is added to the Dutch one: both apply to every message. It also
+decides the language of the 112 answer when the language detector left it open:
+- an `english_patterns` match ("i smell gas", "not breathing") makes the message English;
+- an `english_short_patterns` match ("fire!", "smoke") makes it English when the detector's
+  loose guess, over the words that are not Dutch too ("gas", "help"), is English; when only such
+  words are left ("help!!", "gas") the message gets the hint `taal_gok: en`, which the
+  conversation follows only when no earlier message had a clear language (vrt/nlu/language.py).
+
+- `patterns` describe a situation happening now ("ik ruik gas", "er is brand"). A match
+  makes the intent `noodgeval` with confidence 1.0, whatever the intent classifier or the fallback
+  classifier said, so the rule answers "bel 112" first even at low NLU confidence.
+- `unsure_patterns` are words that also occur in ordinary questions ("hoe voorkom ik
+  brand?"), and `patterns` matches in a message with words of an ordinary question
+  (`ordinary_question`: "vorig jaar", "oefenen"). When only these match and the model
+  understood the message as one of `answer_after_112`, the intent stays and the entity
+  `noodsignaal` is added: the rules
+  then put the 112 line first and the answer after it. Otherwise the intent becomes
+  `noodgeval`, as for a sure match: a false alarm is safer than a missed emergency.
+
+The output key `emergency_net` records the pattern and what the model said before the
+net (bench/answers.py measures the model alone with it).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Dict, List, Optional, Pattern, Text
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from vrt.nlu.base import ConfiguredComponent
+from vrt.nlu.language import DUTCH, ENGLISH, GERMAN, LANGUAGE_GUESS_KEY, LANGUAGE_KEY
+from vrt.nlu.text import normalise
+
+logger = logging.getLogger(__name__)
+
+NET_OUTPUT = "emergency_net"
+SURE = "zeker"
+UNSURE = "onzeker"
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class EmergencyKeywordClassifier(ConfiguredComponent):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "intent": "noodgeval",
+            "patterns": [],
+            "unsure_patterns": [],
+            "ordinary_question": None,
+            "answer_after_112": [],
+            "entity": "noodsignaal",
+            "english_patterns": [],
+            "english_short_patterns": [],
+            "english_unsure_patterns": [],
+            "english_ordinary_question": None,
+        }
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        super().__init__(config)
+        self.intent = config["intent"]
+        if not config["patterns"]:
+            raise ValueError("EmergencyKeywordClassifier needs at least one pattern.")
+        self.patterns = [
+            re.compile(p)
+            for p in config["patterns"] + config["english_patterns"] + config["english_short_patterns"]
+        ]
+        self.unsure_patterns = [
+            re.compile(p) for p in config["unsure_patterns"] + config["english_unsure_patterns"]
+        ]
+        self.english_patterns = [re.compile(p) for p in config["english_patterns"]]
+        self.english_short_patterns = [re.compile(p) for p in config["english_short_patterns"]]
+        ordinary = "|".join(
+            f"(?:{p})" for p in (config["ordinary_question"], config["english_ordinary_question"]) if p
+        )
+        self.ordinary_question = re.compile(ordinary) if ordinary else None
+        self.answer_after_112 = set(config["answer_after_112"])
+        self.entity = config["entity"]
+
+    @staticmethod
+    def prepare(text: Text) -> Text:
+        """Normalised text; " ?" at the end keeps a question recognisable for the patterns."""
+        return normalise(text) + (" ?" if "?" in text else "")
+
+    @staticmethod
+    def _first_match(patterns: List[Pattern], folded: Text) -> Optional[re.Match]:
+        for pattern in patterns:
+            found = pattern.search(folded)
+            if found:
+                return found
+        return None
+
+    def _set_emergency_language(self, message: Message, folded: Text) -> None:
+        """English for the 112 answer when the English net matched and the message is not clearly
+        Dutch (or German); see the module docstring."""
+        if message.get(LANGUAGE_KEY) in (DUTCH, GERMAN):
+            return
+        if self._first_match(self.english_patterns, folded):
+            message.set(LANGUAGE_KEY, ENGLISH, add_to_output=True)
+        elif self._first_match(self.english_short_patterns, folded):
+            guess = message.get(LANGUAGE_GUESS_KEY)
+            if guess == ENGLISH:
+                message.set(LANGUAGE_KEY, ENGLISH, add_to_output=True)
+            elif guess is None and not message.get(LANGUAGE_KEY):
+                message.set(LANGUAGE_GUESS_KEY, ENGLISH, add_to_output=True)
+
+    def match(self, text: Optional[Text]) -> Optional[Text]:
+        """The first sure pattern that matches the folded text, or None."""
+        if not text:
+            return None
+        folded = self.prepare(text)
+        if self.ordinary_question and self.ordinary_question.search(folded):
+            return None
+        found = self._first_match(self.patterns, folded)
+        return found.re.pattern if found else None
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if not text:
+                continue
+            folded = self.prepare(text)
+            previous = (message.get(INTENT) or {}).get("name")
+            sure = self._first_match(self.patterns, folded)
+            unsure = None if sure else self._first_match(self.unsure_patterns, folded)
+            if sure is not None and self.ordinary_question and self.ordinary_question.search(folded):
+                sure, unsure = None, sure
+            if sure is None and unsure is None:
+                continue
+            level = SURE if sure else UNSURE
+            found = sure or unsure
+            message.set(
+                NET_OUTPUT,
+                {"pattern": found.re.pattern, "model_intent": previous, "level": level},
+                add_to_output=True,
+            )
+            self._set_emergency_language(message, folded)
+            if unsure is not None and previous in self.answer_after_112:
+                # The span of the matched words in the original text, where it can be found.
+                start = text.lower().find(found.group(0))
+                start, end = (start, start + len(found.group(0))) if start >= 0 else (0, len(text))
+                entity = {
+                    "entity": self.entity,
+                    "value": found.group(0),
+                    "start": start,
+                    "end": end,
+                    "extractor": self.__class__.__name__,
+                }
+                message.set(ENTITIES, [*(message.get(ENTITIES) or []), entity], add_to_output=True)
+                continue
+            if previous != self.intent:
+                logger.info("Emergency pattern %r overrides intent %r", found.re.pattern, previous)
+            top = {"name": self.intent, "confidence": 1.0}
+            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != self.intent]
+            message.set(INTENT, top, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
+        return messages
+
+
+# --- the same net in the browser ---------------------------------------------------------
+# The widget (web/vrt-chat.js) shows "Bel nu 112" before the server answers when a typed
+# message matches `patterns` (and not `ordinary_question`), as EmergencyKeywordClassifier.match
+# does. The Rasa server serves them (GET /webhooks/rest/emergency) translated to JavaScript
+# regular expressions with the `u` flag: Python's \w, \W and \b are Unicode-aware, JavaScript's
+# are ASCII only, so they become Unicode property classes and look-arounds.
+JS_WORD = r"[\p{L}\p{N}_]"
+JS_NOT_WORD = r"[^\p{L}\p{N}_]"
+JS_BOUNDARY = rf"(?:(?<={JS_WORD})(?!{JS_WORD})|(?<!{JS_WORD})(?={JS_WORD}))"
+_JS_ESCAPES = {"w": JS_WORD, "W": JS_NOT_WORD, "b": JS_BOUNDARY}
+# Escapes that mean the same in both (with the `u` flag); anything else is refused.
+_SAME_ESCAPES = set("sSdD.?*+()[]{}|^$\\-/")
+
+
+def js_regex(pattern: Text) -> Text:
+    """A Python pattern of the net as a JavaScript pattern (flag `u`) that matches the same texts.
+
+    Raises ValueError for constructs whose meaning differs (named groups, inline flags,
+    \\A, \\Z, \\w inside [...]), so a new pattern cannot silently match differently.
+    """
+    out, i, in_class = [], 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            nxt = pattern[i + 1 : i + 2]
+            if nxt in _JS_ESCAPES and not in_class:
+                out.append(_JS_ESCAPES[nxt])
+            elif nxt in _SAME_ESCAPES:
+                out.append(ch + nxt)
+            else:
+                raise ValueError(f"no faithful JavaScript for '\\{nxt}' in {pattern!r}")
+            i += 2
+            continue
+        if ch == "(" and pattern[i + 1 : i + 2] == "?" and pattern[i + 2 : i + 3] not in (":", "=", "!"):
+            raise ValueError(f"no faithful JavaScript for '(?{pattern[i + 2 : i + 3]}' in {pattern!r}")
+        if ch == "[" and not in_class:
+            in_class = True
+        elif ch == "]" and in_class:
+            in_class = False
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def client_net(classifier: "EmergencyKeywordClassifier") -> Dict[Text, Any]:
+    """What the widget needs to match as `classifier.match` does."""
+    ordinary = classifier.ordinary_question
+    return {
+        "flags": "u",
+        "patterns": [js_regex(p.pattern) for p in classifier.patterns],
+        # A match of these makes the immediate 112 line English (as `_set_emergency_language`; the
+        # short patterns share words with Dutch, "gas", "help", so they keep the widget's language).
+        "english_patterns": [js_regex(p.pattern) for p in classifier.english_patterns],
+        "ordinary_question": js_regex(ordinary.pattern) if ordinary else None,
+    }

@@ -1,0 +1,110 @@
+"""Fills in deploy/nginx/vrt.conf.template from environment variables.
+
+    python -m vrt.ops.nginx --out DIR      # writes DIR/nginx.conf and DIR/busy.json
+
+Variables (all optional):
+  VRT_RASA_SERVERS      Rasa servers, host:port separated by spaces (127.0.0.1:5005)
+  VRT_ACTION_SERVERS    action servers, host:port separated by spaces (127.0.0.1:5055)
+  VRT_NGINX_LISTEN      where residents connect (127.0.0.1:8088; 80 in a container)
+  VRT_NGINX_ACTIONS_LISTEN  where the Rasa servers reach the action servers (127.0.0.1:5056)
+  VRT_NGINX_MAX_CONNS   REST requests in flight per Rasa server before the busy answer (8)
+  VRT_NGINX_READ_TIMEOUT  longest wait for a Rasa answer before the busy answer (10s)
+  VRT_NGINX_WORKERS     nginx worker processes (auto)
+  VRT_NGINX_DIR         pid file, temp files and busy.json (the --out folder)
+  VRT_NGINX_ERROR_LOG, VRT_NGINX_ACCESS_LOG   (DIR/error.log, DIR/access.log)
+  VRT_WEB_ROOT          the widget's files (web/ of this project)
+  VRT_CORS_ORIGINS      origins, separated by spaces, that may read the busy answer in a browser
+
+The busy answer is the text of the response utter_storing_druk in domain.yml, in the shape of
+the REST channel's answer: [{"recipient_id": null, "text": "..."}] with HTTP 503. nginx cannot
+read the sender from the request body, so recipient_id is null.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Dict, Mapping
+
+import yaml
+
+from vrt.paths import ROOT  # noqa: E402
+
+TEMPLATE = ROOT / "deploy" / "nginx" / "vrt.conf.template"
+BUSY_RESPONSE = "utter_storing_druk"
+# ${VRT_...}: an environment variable; {{...}}: lines made from them.
+PLACEHOLDER = re.compile(r"\$\{(VRT_[A-Z0-9_]+)\}|\{\{([a-z_]+)\}\}")
+
+
+def busy_answer(domain: Path = ROOT / "domain.yml") -> list:
+    """The REST-shaped body nginx sends when every Rasa server is busy: every variation of the
+    response (Dutch, then English with its `lang`), as nginx cannot know the resident's language."""
+    answer = []
+    for variation in yaml.safe_load(domain.read_text())["responses"][BUSY_RESPONSE]:
+        message = {"recipient_id": None, "text": " ".join(variation["text"].split())}
+        language = next((c["value"] for c in variation.get("condition", []) if c.get("name") == "taal"), None)
+        if language:
+            message["lang"] = language
+        answer.append(message)
+    return answer
+
+
+def upstream_lines(addresses: str, parameters: str = "") -> str:
+    servers = addresses.split()
+    if not servers:
+        raise ValueError("an upstream needs at least one host:port")
+    return "\n".join(f"    server {address}{parameters};" for address in servers)
+
+
+def values(env: Mapping[str, str], out: Path) -> Dict[str, str]:
+    rasa = env.get("VRT_RASA_SERVERS", "127.0.0.1:5005")
+    max_conns = int(env.get("VRT_NGINX_MAX_CONNS", "8"))
+    origins = env.get("VRT_CORS_ORIGINS", "").split()
+    return {
+        # A server that refused a connection is left alone for 5 s, then tried again.
+        "rasa_rest_servers": upstream_lines(rasa, f" max_conns={max_conns} max_fails=1 fail_timeout=5s"),
+        "rasa_socketio_servers": upstream_lines(rasa, " max_fails=1 fail_timeout=5s"),
+        "action_servers": upstream_lines(
+            env.get("VRT_ACTION_SERVERS", "127.0.0.1:5055"), " max_fails=1 fail_timeout=5s"
+        ),
+        "cors_origins": "\n".join(f'    "{o}" "{o}";' for o in origins if '"' not in o),
+        "VRT_NGINX_LISTEN": env.get("VRT_NGINX_LISTEN", "127.0.0.1:8088"),
+        "VRT_NGINX_ACTIONS_LISTEN": env.get("VRT_NGINX_ACTIONS_LISTEN", "127.0.0.1:5056"),
+        "VRT_NGINX_READ_TIMEOUT": env.get("VRT_NGINX_READ_TIMEOUT", "10s"),
+        "VRT_NGINX_WORKERS": env.get("VRT_NGINX_WORKERS", "auto"),
+        "VRT_NGINX_DIR": env.get("VRT_NGINX_DIR", str(out)),
+        "VRT_NGINX_ERROR_LOG": env.get("VRT_NGINX_ERROR_LOG", str(out / "error.log")),
+        "VRT_NGINX_ACCESS_LOG": env.get("VRT_NGINX_ACCESS_LOG", str(out / "access.log")),
+        "VRT_WEB_ROOT": env.get("VRT_WEB_ROOT", str(ROOT / "web")),
+    }
+
+
+def render(out: Path, env: Mapping[str, str] = os.environ) -> Path:
+    """Writes out/nginx.conf and out/busy.json; returns the path of nginx.conf."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "tmp").mkdir(exist_ok=True)
+    filled = values(env, out)
+    used = {a or b for a, b in PLACEHOLDER.findall(TEMPLATE.read_text())}
+    missing = sorted(used - set(filled))
+    if missing:
+        raise KeyError(f"{TEMPLATE} uses variables without a value: {', '.join(missing)}")
+    config = PLACEHOLDER.sub(lambda match: filled[match.group(1) or match.group(2)], TEMPLATE.read_text())
+    (out / "busy.json").write_text(json.dumps(busy_answer(), ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / "nginx.conf").write_text(config)
+    return out / "nginx.conf"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True, help="folder for nginx.conf and busy.json")
+    args = parser.parse_args(argv)
+    print(render(args.out.resolve()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Unanswered and thumbs-down questions as Rasa NLU training data, for staff to sort.
+
+Each question goes under the intent the current model finds most likely (the fallback
+left out; for FAQ questions the topic `faq/<topic>`), with the confidence in a comment.
+The file is written outside data/, so nothing is trained on before staff moved it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Optional
+
+from tqdm import tqdm
+
+from vrt.nlu.nlu_trace import most_likely_intent
+from vrt.report.analysis import Report
+from vrt.report.render import environment
+
+
+@dataclass
+class Suggestion:
+    intent: str
+    confidence: Optional[float]
+    examples: List[str]
+    reason: str  # why it is here: "niet begrepen", "buiten bereik", "duim omlaag"
+    count: int
+    last_asked: str
+
+
+def suggestions(report: Report, model: Path, progress: bool = True) -> List[Suggestion]:
+    questions = [(g.text, g.variants, g.reasons, g.count, g.last_asked) for g in report.unanswered]
+    seen = {g.text for g in report.unanswered} | {v for g in report.unanswered for v in g.variants}
+    for feedback in report.thumbs_down:
+        question = feedback.rated_question
+        if question is None or question.is_payload or question.text in seen:
+            continue
+        seen.add(question.text)
+        questions.append((question.text, [], "duim omlaag", 1, feedback.when))
+    if not questions:
+        return []
+    return asyncio.run(_predict(questions, model, progress))
+
+
+async def _predict(questions: List[tuple], model: Path, progress: bool) -> List[Suggestion]:
+    import logging
+
+    from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # no per-message debug lines from Rasa's processor
+    agent = Agent.load(str(model))
+    result = []
+    for text, variants, reason, count, last in tqdm(
+        questions,
+        desc="Intenties voorspellen",
+        unit="vraag",
+        file=sys.stderr,
+        disable=not progress or None,
+        leave=False,
+    ):
+        intent, confidence = most_likely_intent(await agent.parse_message(text))
+        result.append(
+            Suggestion(
+                intent=intent,
+                confidence=confidence,
+                examples=[text, *variants],
+                reason=reason,
+                count=count,
+                last_asked=last,
+            )
+        )
+    return sorted(result, key=lambda s: (s.intent, -s.count))
+
+
+def write_suggestions(report: Report, items: List[Suggestion], model: Path, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = (
+        environment()
+        .get_template("nlu-suggestions.yml.j2")
+        .render(
+            r=report,
+            suggestions=items,
+            model=model.name,
+            one_line=lambda s: " ".join(s.split()),
+        )
+    )
+    path.write_text(text, encoding="utf-8")
+    return path
