@@ -233,7 +233,7 @@ class RedisNoticeStore(NoticeStore):
 
 
 def _expand(value: Any) -> Any:
-    """${NAME} in the endpoints file, as Rasa expands it."""
+    """Environment variables (written with a dollar sign and braces) in the endpoints file, as Rasa expands them."""
     if isinstance(value, dict):
         return {key: _expand(item) for key, item in value.items()}
     if isinstance(value, list):
