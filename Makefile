@@ -5,7 +5,7 @@ SHELL := /bin/bash
 
 INSTALL_STAMP := .venv/.vrt-installed
 # Everything `rasa train` reads. The model is retrained when one of them is newer.
-TRAIN_INPUTS := config.yml domain.yml $(shell find data vrt.nlu -type f ! -name '*.pyc' 2>/dev/null)
+TRAIN_INPUTS := config.yml domain.yml $(shell find data vrt/nlu vrt/core -type f ! -name '*.pyc' 2>/dev/null)
 MODEL_STAMP := models/.trained
 
 .PHONY: help install train model run run-cluster shell report test test-unit test-cluster lint bench bench-cluster clean purge forget notice
