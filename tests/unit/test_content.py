@@ -193,3 +193,27 @@ def test_demo_page_restates_no_facts():
         text = re.sub(r"<[^>]+>", " ", page.read_text())
         numbers = {n for n in re.findall(r"\b\d+\b", text) if n not in {"112"}}
         assert not numbers, f"{page.name} states facts (numbers {sorted(numbers)}); the answers hold them"
+
+
+def voices_texts():
+    """Every question of the voices set (tests/stemmen/), conversation turns included."""
+    folder = ROOT / "tests" / "stemmen"
+    for path in sorted(folder.rglob("*.yml")):
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for block in content.get("nlu", []):
+            yield from (line.strip()[2:] for line in block["examples"].splitlines() if line.strip())
+        for conversation in content.get("gesprekken", []):
+            yield from (str(turn["tekst"]) for turn in conversation["beurten"])
+
+
+def test_voices_set_is_not_in_training_data():
+    """The voices set measures residents' own words only while no question of it is trained
+    (tests/stemmen/README.md); compared without case and punctuation. Short obvious questions
+    both writers wrote independently before are listed in tests/stemmen/in_training_before.txt."""
+    plain = lambda text: " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())  # noqa: E731
+    seen = {plain(t) for texts in TRAIN.values() for t in texts}
+    listed = ROOT / "tests" / "stemmen" / "in_training_before.txt"
+    before = {line for line in listed.read_text().splitlines() if line and not line.startswith("#")}
+    voices = [plain(t) for t in voices_texts()]
+    assert len(voices) > 900
+    assert sorted({t for t in voices if t in seen} - before) == []
