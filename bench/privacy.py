@@ -28,6 +28,7 @@ SETS = (
     ("held-out set", "heldout_"),
     ("second held-out set", "fresh_"),
     ("round 2 set", "round2_"),
+    ("round 2 held-out set", "round2_heldout_"),
 )
 
 

@@ -130,7 +130,9 @@ DATES = [
     ),
     # April 3, 1961; April 3rd
     re.compile(rf"\b{_MONTH}\s+(?P<day>{_DAY}){_ORDINAL}\b(?:,?\s+(?P<year>{_YEAR})(?!\w))?", re.I),
-    # 14-3 or 14/3: no year, so only after a birth word
+    # maart 1957 (no day: only after a birth word)
+    re.compile(rf"(?<![\w.,/-]){_MONTH}\s+(?P<year>{_YEAR})(?!\w)", re.I),
+    # 14-3 or 14/3 (no year: only after a birth word)
     re.compile(
         rf"(?<![\w.,/-])(?P<day>{_DAY})(?P<sep>[-/])(?P<month_number>{_MONTH_NUMBER})(?![\w-]|[./-]\d)"
     ),
@@ -141,7 +143,9 @@ BIRTH_BEFORE = re.compile(
     re.I,
 )
 # ... or after it: "ik ben op 3 april 1961 geboren".
-BIRTH_AFTER = re.compile(r"^[\s,]*(?:\w+\s+){0,2}(geboren|born)\b", re.I)
+BIRTH_AFTER = re.compile(
+    r"^[\s,]*(?:\w+\s+){0,2}(geboren|born|verjaardag|geboortedatum|jarig|birthday|date of birth)\b", re.I
+)
 # Dates that are no one's birth date: the future and a long time ago.
 OLDEST_BIRTH_YEAR = 1900
 
@@ -174,7 +178,10 @@ PLATE_CUE = re.compile(r"\b(kenteken\w*|nummerbord\w*|licen[cs]e|plate|registrat
 
 def _plate_pattern(code: str) -> re.Pattern:
     groups = [("\\d" if group[0] == "9" else "[a-z]") + f"{{{len(group)}}}" for group in code.split("-")]
-    return re.compile(rf"(?<![\w-]){groups[0]}(?P<sep>[- ]?){groups[1]}(?P=sep){groups[2]}(?![\w-])", re.I)
+    # "NL-" in front belongs to it; dashes, dots or spaces between the groups, or nothing
+    return re.compile(
+        rf"(?<![\w-])(?:nl-)?{groups[0]}(?P<sep>[-. ]?){groups[1]}(?P=sep){groups[2]}(?![\w-]|\.\w)", re.I
+    )
 
 
 PLATES = [_plate_pattern(code) for code in SIDECODES]
@@ -185,6 +192,8 @@ NAME_TRIGGERS = (
     "naam",
     "name is",
     "name",
+    "my names",  # "my name's"
+    "call me",
     "ik heet",
     "heet",
     "ik ben",
@@ -210,9 +219,9 @@ NAME_TRIGGERS = (
     "collega",
 )
 # After these, any word that is no known word is a name: "ik heet aylin".
-STRONG_NAME_TRIGGERS = frozenset({"naam is", "ik heet", "name is"})
+STRONG_NAME_TRIGGERS = frozenset({"naam is", "ik heet", "name is", "my names"})
 # Triggers by which residents say who they are.
-INTRODUCTIONS = frozenset({"ik ben", "ik heet", "naam is", "name is", "i am", "im"})
+INTRODUCTIONS = frozenset({"ik ben", "ik heet", "naam is", "name is", "my names", "i am", "im"})
 # "i am" is followed by a name only now and then: "i am worried", "i am 80", "i am in enschede".
 ENGLISH_NAME_TRIGGERS = frozenset({"i am", "im"})  # "i'm" -> "im"
 # The people a date of birth may belong to: "mijn moeder (14-03-1957)", "hij is van 3 april 1961".
@@ -226,7 +235,7 @@ PERSON_WORDS = (
     "baby",
 )
 PERSON_DATE = re.compile(
-    r"\b(?:ik\s+ben|(?:" + "|".join(PERSON_WORDS) + r")\s+is)\s+van\s*$"
+    r"\b(?:ik\s+ben|(?:" + "|".join(PERSON_WORDS) + r")\s+is)\s+(?:van\s+)?$"
     r"|\b(?:" + "|".join(PERSON_WORDS[4:]) + r")\s*(?:[(,:]|\bvan\b|\bgeb\.?)\s*$",
     re.I,
 )
@@ -302,7 +311,7 @@ def _date_of(match: re.Match, today: datetime.date) -> Optional[datetime.date]:
     if len(written) == 2:  # '61, 14/3/57: the latest year that is not in the future
         year += 2000 if year <= today.year % 100 else 1900
     try:
-        return datetime.date(year, month, int(match["day"]))
+        return datetime.date(year, month, int(groups.get("day") or 1))
     except ValueError:
         return None
 
@@ -439,8 +448,9 @@ class Redactor:
         for pattern in DATES:
             for m in pattern.finditer(text):
                 date = _date_of(m, today)
-                full = m.groupdict().get("year") is not None
-                if date is None or (full and not OLDEST_BIRTH_YEAR <= date.year <= today.year):
+                year, day = m.groupdict().get("year"), m.groupdict().get("day")
+                full = year is not None and day is not None
+                if date is None or (year and not OLDEST_BIRTH_YEAR <= date.year <= today.year):
                     continue  # no date, or nobody's birth date (the future, or long ago)
                 before = text[: m.start()]
                 birth = bool(BIRTH_BEFORE.search(before) or BIRTH_AFTER.match(text[m.end() :])) or (
