@@ -2,7 +2,7 @@
 language detector's word lists (lexicon/lookups/taal.yml, knowledge/gemeenten.yml).
 
 The counts and orders below are those config.yml had when the lists moved out of it (2026-12-03):
-a change here is a change of the bot's behaviour, to be measured (README, "Emergency net").
+a change here is a change of the bot's behaviour, to be measured (README, "Change the emergency net or a word list").
 """
 
 import re

@@ -9,7 +9,7 @@
   (the same file the crisis notices name municipalities from).
 
 Both files are in Rasa's own training-data format (as RasaHQ/rasa-demo keeps data/nlu/lookups/)
-and are read with Rasa's own reader, so `rasa data validate --data lexicon` checks them too.
+and are read with Rasa's own reader (README, "Change the emergency net or a word list").
 They are not under data/: no Rasa component uses them (`rasa train` would warn three times that
 regexes and lookup tables need a RegexFeaturizer), and the privacy redactor reads every word of
 data/**/*.yml as a word residents use, which never starts a name (vrt/privacy/redact.py,
