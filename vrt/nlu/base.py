@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any, Dict, Text
 
@@ -12,6 +13,8 @@ from rasa.engine.storage.storage import ModelStorage
 
 from vrt.nlu.settings import component_settings
 from vrt.paths import CONFIG
+
+logger = logging.getLogger(__name__)
 
 
 class ConfiguredComponent(GraphComponent):
@@ -28,13 +31,18 @@ class ConfiguredComponent(GraphComponent):
 
     @classmethod
     def built_config(cls, settings: Dict[Text, Any]) -> Dict[Text, Any]:
-        """The defaults, config.yml's settings and the data lists: what `create` builds from."""
+        """The defaults, config.yml's settings and the data lists: what `create` builds from.
+
+        The data lists win: a model trained before they left config.yml (2026-12-03) still loads,
+        with the same nets as the channel's guard (tests/unit/test_lexicon.py checks that
+        config.yml has none of them)."""
         data = cls.data_settings()
         in_both = sorted(set(data) & set(settings))
         if in_both:
-            raise ValueError(
-                f"{cls.__name__}: {', '.join(in_both)} come from data files (vrt/nlu/lexicon.py), "
-                "not from config.yml"
+            logger.warning(
+                "%s: %s in the config ignored: they come from data files (vrt/nlu/lexicon.py)",
+                cls.__name__,
+                ", ".join(in_both),
             )
         return {**cls.get_default_config(), **settings, **data}
 
