@@ -6,7 +6,9 @@ themselves (tests/e2e/test_exposure.py checks the same on running servers):
   scripts/run.sh may add it, and only with `--auth-token` when VRT_API_TOKEN is set;
 - the browser origins the files ship are exact origins: sanic-cors 2.0.1 matches an origin
   that looks like a regular expression with an unanchored `re.match` (CVE-2026-37737), and
-  compares any other origin exactly.
+  compares any other origin exactly;
+- Rasa's telemetry is off wherever a Rasa process starts, so Rasa never initialises its Sentry
+  error reporting (sentry-sdk 1.14, CVE-2024-40647).
 """
 
 from __future__ import annotations
@@ -152,3 +154,18 @@ def test_shipped_browser_origins_are_exact_origins():
     assert len(origins) >= 8, origins
     for origin in origins:
         assert not probably_regex(origin), f"{origin}: sanic-cors would match it as a regex prefix"
+
+
+def test_rasa_telemetry_is_off_wherever_rasa_starts(tmp_path):
+    assert "export RASA_TELEMETRY_ENABLED=false" in code_lines(ROOT / "scripts" / "common.sh")
+    for unit in ("vrt-rasa.service", "vrt-actions.service"):
+        service = configparser.ConfigParser(strict=False, interpolation=None)
+        service.read_string((ROOT / "deploy" / "systemd" / unit).read_text())
+        assert "RASA_TELEMETRY_ENABLED=false" in service["Service"]["Environment"].split(), unit
+    # The image's ENV, which docker-compose.yml and the Kubernetes manifests inherit.
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text().replace("\\\n", " ")
+    assert re.search(r"^ENV .*RASA_TELEMETRY_ENABLED=false", dockerfile, flags=re.MULTILINE)
+    compose = (ROOT / "deploy" / "docker-compose.yml").read_text()
+    kubernetes = "".join(p.read_text() for p in (ROOT / "deploy" / "kubernetes").glob("*.yaml"))
+    assert "RASA_TELEMETRY_ENABLED" not in compose + kubernetes  # nothing turns it back on
+    assert BotServers(workdir=tmp_path, model=tmp_path / "m").env()["RASA_TELEMETRY_ENABLED"] == "false"
