@@ -1,9 +1,10 @@
 """Language detection on the held-out messages of both languages (vrt.nlu.language_detector.LanguageDetector).
 
 Every message of tests/nlu/*.yml (Dutch) and tests/nlu/en/*.yml (English) through the
-detector with the thresholds of config.yml. Per language: `accuracy` (detected as its own
-language), `undecided` (too short or unsure: the conversation keeps its language) and `wrong`
-(detected as another language: the answer comes in that language).
+detector with the thresholds of config.yml and the word lists of vrt/nlu/lexicon.py. Per
+language: `accuracy` (detected as its own language), `undecided` (too short or unsure: the
+conversation keeps its language) and `wrong` (detected as another language: the answer comes in
+that language).
 
     python -m bench.language [--sweep]     # --sweep: thresholds on the training data (data/nlu)
 """
@@ -17,8 +18,6 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-import yaml
-
 from bench.answers import HELDOUT_DIR, load_examples
 from vrt.ops.servers import ROOT
 
@@ -27,8 +26,15 @@ SETS = (("nl", HELDOUT_DIR), ("en", ENGLISH_HELDOUT_DIR))
 
 
 def detector_config(config: Path = ROOT / "config.yml") -> Dict[str, Any]:
-    pipeline = yaml.safe_load(config.read_text(encoding="utf-8"))["pipeline"]
-    return next(c for c in pipeline if c["name"] == "vrt.nlu.language_detector.LanguageDetector")
+    """config.yml's settings and the word lists (vrt/nlu/lexicon.py): what the model's detector
+    gets. Without importing the component, whose Rasa import `load_s` has always included."""
+    from vrt.nlu import lexicon
+    from vrt.nlu.settings import component_settings
+
+    return {
+        **component_settings("vrt.nlu.language_detector.LanguageDetector", config),
+        **lexicon.language_lists(),
+    }
 
 
 def detector(config: Dict[str, Any], **override: Any):

@@ -3,6 +3,9 @@
 Unit tests use a real rasa-sdk Tracker and CollectingDispatcher, built from JSON
 trackers in tests/unit/trackers/, and the project's real domain. End-to-end tests
 request `bot`, which starts the real action and Rasa servers once per session.
+config.yml is read by one reader, vrt.nlu.settings (`component_settings`, `pipeline`); a
+component without a model is built as Rasa builds it, `ConfiguredComponent.from_config_file()`
+(config.yml's settings and the data lists of vrt/nlu/lexicon.py).
 """
 
 from __future__ import annotations
@@ -22,6 +25,14 @@ def domain() -> dict:
     from rasa.shared.core.domain import Domain
 
     return Domain.load(str(ROOT / "domain.yml")).as_dict()
+
+
+@pytest.fixture(scope="session")
+def emergency():
+    """The emergency net as the model builds it: config.yml and lexicon/regex/noodgeval.yml."""
+    from vrt.nlu.emergency import EmergencyKeywordClassifier
+
+    return EmergencyKeywordClassifier.from_config_file()
 
 
 @pytest.fixture

@@ -276,8 +276,8 @@
   };
 
   /**
-   * The server's emergency net (config.yml's EmergencyKeywordClassifier `patterns`, served as
-   * JavaScript regular expressions by GET /webhooks/rest/emergency), so "Bel nu 112" appears
+   * The server's emergency net (EmergencyKeywordClassifier `patterns` of lexicon/regex/noodgeval.yml,
+   * served as JavaScript regular expressions by GET /webhooks/rest/emergency), so "Bel nu 112" appears
    * before the server answers, also when it is slow or down. `normalise` and `matches` do what
    * vrt/nlu/text.py normalise() and EmergencyKeywordClassifier.match() do in Python.
    */

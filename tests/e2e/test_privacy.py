@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import socketio
+import yaml
 
 from vrt.ops.servers import ROOT, VENV_BIN, BotServers, socketio_turns
 
@@ -152,6 +153,92 @@ def test_purge_and_forget_while_the_bot_runs(bot):
     say(bot, recent_user, "hallo")
     rows = sqlite_rows(db, recent_user)
     assert [json.loads(row[-1])["text"] for row in rows if row[2] == "user"] == ["hallo"]
+
+
+# Round 2 (issue 25): dates of birth, licence plates, BSN and IBAN with dots or spaces,
+# lower-case and English self-introductions, each beside a question the bot answers.
+# (message, what the store must hold, FAQ topic of the answer, 0 Dutch / 1 English answer)
+ROUND2_CONVERSATION = [
+    (
+        "ik ben geboren op 14-03-1957, hoeveel kazernes zijn er?",
+        "ik ben geboren op [geboortedatum], hoeveel kazernes zijn er?",
+        "capaciteit",
+        0,
+    ),
+    (
+        "mijn geboortedatum is 3 april 1961, welke gemeenten horen bij vrt",
+        "mijn geboortedatum is [geboortedatum], welke gemeenten horen bij vrt",
+        "gemeenten",
+        0,
+    ),
+    (
+        "mijn auto 12-ABC-3 staat bij de kazerne, wat is de twente safety campus?",
+        "mijn auto [kenteken] staat bij de kazerne, wat is de twente safety campus?",
+        "twente_safety_campus",
+        0,
+    ),
+    (
+        "hallo ik ben henk en mijn kenteken is gb123x, politie bellen zonder spoed",
+        "hallo ik ben [naam] en mijn kenteken is [kenteken], politie bellen zonder spoed",
+        "politie_geen_spoed",
+        0,
+    ),
+    (
+        "mijn bsn is 123.456.782 en ik ben van 3 apr. 1961, wat doet de veiligheidsregio eigenlijk",
+        "mijn bsn is [bsn] en ik ben van [geboortedatum], wat doet de veiligheidsregio eigenlijk",
+        "wat_doet_vrt",
+        0,
+    ),
+    (
+        "iban NL91.ABNA.2876.3942.42 en ik heet aylin, wat is het platform ivz",
+        "iban [iban] en ik heet [naam], wat is het platform ivz",
+        "platform_ivz",
+        0,
+    ),
+    (
+        "my name is john smith, born April 3, 1961, what does the safety region do?",
+        "my name is [naam], born [geboortedatum], what does the safety region do?",
+        "wat_doet_vrt",
+        1,
+    ),
+]
+# Compared in lower case. Short digit strings are not checked alone (see PERSONAL).
+ROUND2_PERSONAL = [
+    "14-03-1957",
+    "3 april 1961",
+    "3 apr. 1961",
+    "april 3, 1961",
+    "12-abc-3",
+    "gb123x",
+    "henk",
+    "123.456.782",
+    "nl91.abna",
+    "2876.3942",
+    "aylin",
+    "john",
+    "smith",
+]
+
+
+def test_round2_kinds_are_not_stored_and_the_questions_are_answered(bot):
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    user = new_id("round2")
+    for message, _, topic, language in ROUND2_CONVERSATION:
+        replies = say(bot, user, message)
+        expected = " ".join(domain["responses"][f"utter_faq/{topic}"][language]["text"].split())
+        assert [r["text"] for r in replies if "text" in r] == [expected], message
+
+    rows = sqlite_rows(bot.env()["VRT_TRACKER_DB"], user)
+    events = [json.loads(row[-1]) for row in rows]
+    assert [e["text"] for e in events if e["event"] == "user"] == [
+        stored for _, stored, _, _ in ROUND2_CONVERSATION
+    ]
+    stored = repr(rows).lower()
+    for secret in ROUND2_PERSONAL:
+        assert secret not in stored, f"{secret!r} was stored"
+    log = (bot.workdir / "rasa.log").read_text(errors="replace").lower()
+    for secret in ROUND2_PERSONAL:
+        assert secret not in log, f"{secret!r} is in the server log"
 
 
 # --- bad input ------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ featurizer before it, and loads its stored CRFs without training again."""
 import shutil
 
 import pytest
-import yaml
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -16,13 +15,10 @@ from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
 from vrt.nlu.crf_entities import CopyingCRFEntityExtractor
+from vrt.nlu.settings import component_settings
 from vrt.paths import ROOT  # noqa: E402
 
-CONFIG = next(
-    {k: v for k, v in c.items() if k != "name"}
-    for c in yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
-    if c["name"] == "vrt.nlu.crf_entities.CopyingCRFEntityExtractor"
-)
+CONFIG = component_settings("vrt.nlu.crf_entities.CopyingCRFEntityExtractor")
 CONTEXT = ExecutionContext(GraphSchema({}), "test")
 
 

@@ -1,34 +1,16 @@
-"""Language per message and per conversation (vrt/nlu/language*.py), with config.yml's settings."""
+"""Language per message and per conversation (vrt/nlu/language*.py), with config.yml's settings
+and the word lists of vrt/nlu/lexicon.py (`emergency`: tests/conftest.py)."""
 
 import pytest
-import yaml
 from rasa.shared.nlu.training_data.message import Message
 
-from vrt.nlu.emergency import EmergencyKeywordClassifier
 from vrt.nlu.language import conversation_language
 from vrt.nlu.language_detector import LanguageDetector
-from vrt.paths import ROOT  # noqa: E402
-
-
-def component_config(name: str) -> dict:
-    pipeline = yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
-    return {k: v for k, v in next(c for c in pipeline if c["name"] == name).items() if k != "name"}
 
 
 @pytest.fixture(scope="module")
 def detector() -> LanguageDetector:
-    return LanguageDetector(
-        {
-            **LanguageDetector.get_default_config(),
-            **component_config("vrt.nlu.language_detector.LanguageDetector"),
-        }
-    )
-
-
-@pytest.fixture(scope="module")
-def emergency() -> EmergencyKeywordClassifier:
-    config = component_config("vrt.nlu.emergency.EmergencyKeywordClassifier")
-    return EmergencyKeywordClassifier({**EmergencyKeywordClassifier.get_default_config(), **config})
+    return LanguageDetector.from_config_file()
 
 
 def parsed(detector, text, intent="faq"):

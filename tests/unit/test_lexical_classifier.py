@@ -4,7 +4,6 @@ model storage."""
 
 import numpy as np
 import pytest
-import yaml
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -12,13 +11,10 @@ from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
 from vrt.nlu.lexical_classifier import LexicalIntentClassifier
+from vrt.nlu.settings import component_settings
 from vrt.paths import ROOT  # noqa: E402
 
-CONFIG = next(
-    {k: v for k, v in c.items() if k != "name"}
-    for c in yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
-    if c["name"] == "vrt.nlu.lexical_classifier.LexicalIntentClassifier"
-)
+CONFIG = component_settings("vrt.nlu.lexical_classifier.LexicalIntentClassifier")
 CONTEXT = ExecutionContext(GraphSchema({}), "test")
 
 

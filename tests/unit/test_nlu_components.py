@@ -1,25 +1,15 @@
-"""The custom NLU components, with the configuration from config.yml."""
+"""The custom NLU components, built as Rasa builds them from config.yml (and the data lists of
+vrt/nlu/lexicon.py; `emergency`: tests/conftest.py)."""
 
 import pytest
-import yaml
 from rasa.shared.nlu.training_data.message import Message
 
 from tests.nlu_examples import nlu_examples
 from vrt.nlu.emergency import EmergencyKeywordClassifier
 from vrt.nlu.faq_gate import FaqConfidenceGate
+from vrt.nlu.settings import pipeline
 from vrt.nlu.spacy_pipeline import OFFICIAL_PIPELINE, OFFLINE_PIPELINE, official_available, resolve_pipeline
-from vrt.paths import ROOT  # noqa: E402
-
-
-def component_config(name: str) -> dict:
-    pipeline = yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
-    return next(c for c in pipeline if c["name"] == name)
-
-
-@pytest.fixture(scope="module")
-def emergency() -> EmergencyKeywordClassifier:
-    config = component_config("vrt.nlu.emergency.EmergencyKeywordClassifier")
-    return EmergencyKeywordClassifier({**EmergencyKeywordClassifier.get_default_config(), **config})
+from vrt.paths import ROOT
 
 
 @pytest.mark.parametrize(
@@ -160,8 +150,7 @@ def faq_message(selector_confidence: float, intent: str = "faq") -> Message:
 
 @pytest.fixture
 def gate() -> FaqConfidenceGate:
-    config = component_config("vrt.nlu.faq_gate.FaqConfidenceGate")
-    return FaqConfidenceGate({**FaqConfidenceGate.get_default_config(), **config})
+    return FaqConfidenceGate.from_config_file()
 
 
 def test_gate_sends_unsure_faq_answer_to_fallback(gate):
@@ -254,8 +243,7 @@ def test_keyword_net_raises_no_false_alarm_on_other_examples(emergency):
 def opening():
     from vrt.nlu.opening import OpeningMessageClassifier
 
-    config = component_config("vrt.nlu.opening.OpeningMessageClassifier")
-    return OpeningMessageClassifier({**OpeningMessageClassifier.get_default_config(), **config})
+    return OpeningMessageClassifier.from_config_file()
 
 
 @pytest.mark.parametrize("text", ["", "   ", "/get_started", " /get_started\n"])
@@ -282,7 +270,7 @@ def test_opening_classifier_leaves_other_messages_alone(opening, text):
 
 
 def test_opening_classifier_runs_before_the_fallback_and_the_emergency_net():
-    names = [c["name"] for c in yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]]
+    names = [c["name"] for c in pipeline()]
     opening = names.index("vrt.nlu.opening.OpeningMessageClassifier")
     assert (
         opening

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -14,13 +13,10 @@ from rasa.shared.nlu.training_data.message import Message
 from sklearn.model_selection import StratifiedKFold
 
 from vrt.nlu.out_of_scope import OutOfScopeVeto
+from vrt.nlu.settings import component_settings
 from vrt.paths import ROOT  # noqa: E402
 
-CONFIG = next(
-    c
-    for c in yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
-    if c["name"] == "vrt.nlu.out_of_scope.OutOfScopeVeto"
-)
+CONFIG = component_settings("vrt.nlu.out_of_scope.OutOfScopeVeto")
 
 
 def new_veto(storage_dir: Path) -> OutOfScopeVeto:

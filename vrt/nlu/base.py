@@ -3,18 +3,58 @@
 from __future__ import annotations
 
 import json
+import logging
+from pathlib import Path
 from typing import Any, Dict, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 
+from vrt.nlu.settings import component_settings
+from vrt.paths import CONFIG
+
+logger = logging.getLogger(__name__)
+
 
 class ConfiguredComponent(GraphComponent):
-    """A component that keeps nothing in the model: it is built from its config alone."""
+    """A component that keeps nothing in the model: it is built from its config and, where it
+    has them, its data lists (`data_settings`), read again whenever a model is loaded."""
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.config = config
+
+    @classmethod
+    def data_settings(cls) -> Dict[Text, Any]:
+        """Hook: settings read from data files (vrt/nlu/lexicon.py), never from config.yml."""
+        return {}
+
+    @classmethod
+    def built_config(cls, settings: Dict[Text, Any]) -> Dict[Text, Any]:
+        """The defaults, config.yml's settings and the data lists: what `create` builds from.
+
+        The data lists win: a model trained before they left config.yml (2026-12-03) still loads,
+        with the same nets as the channel's guard (tests/unit/test_lexicon.py checks that
+        config.yml has none of them)."""
+        data = cls.data_settings()
+        in_both = sorted(set(data) & set(settings))
+        if in_both:
+            logger.warning(
+                "%s: %s in the config ignored: they come from data files (vrt/nlu/lexicon.py)",
+                cls.__name__,
+                ", ".join(in_both),
+            )
+        return {**cls.get_default_config(), **settings, **data}
+
+    @classmethod
+    def config_from_file(cls, config: Path = CONFIG) -> Dict[Text, Any]:
+        return cls.built_config(component_settings(cls, config))
+
+    @classmethod
+    def from_config_file(cls, config: Path = CONFIG) -> "ConfiguredComponent":
+        """The component as Rasa builds it from config.yml (`create`), without a model: for the
+        channel's guard, the benchmarks and the tests."""
+        return cls(cls.config_from_file(config))
 
     @classmethod
     def create(
@@ -24,7 +64,7 @@ class ConfiguredComponent(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> GraphComponent:
-        return cls({**cls.get_default_config(), **config})
+        return cls(cls.built_config(config))
 
 
 class JsonStateComponent(GraphComponent):

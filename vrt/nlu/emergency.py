@@ -1,7 +1,8 @@
 """Keyword safety net for emergencies.
 
-Runs last in the NLU pipeline, with two kinds of patterns (both in config.yml, so they
-are part of the model's fingerprint):
+Runs last in the NLU pipeline, with two kinds of patterns, read from
+lexicon/regex/noodgeval.yml (vrt/nlu/lexicon.py) whenever a model is loaded, so the bot and the
+channel's guard (vrt/privacy/guard.py) use the same net:
 
 The English net (`english_patterns`, `english_short_patterns`, `english_unsure_patterns`,
 `english_ordinary_question`) is added to the Dutch one: both apply to every message. It also
@@ -37,6 +38,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from vrt.nlu import lexicon
 from vrt.nlu.base import ConfiguredComponent
 from vrt.nlu.language import DUTCH, ENGLISH, GERMAN, LANGUAGE_GUESS_KEY, LANGUAGE_KEY
 from vrt.nlu.text import normalise
@@ -52,18 +54,12 @@ UNSURE = "onzeker"
 class EmergencyKeywordClassifier(ConfiguredComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {
-            "intent": "noodgeval",
-            "patterns": [],
-            "unsure_patterns": [],
-            "ordinary_question": None,
-            "answer_after_112": [],
-            "entity": "noodsignaal",
-            "english_patterns": [],
-            "english_short_patterns": [],
-            "english_unsure_patterns": [],
-            "english_ordinary_question": None,
-        }
+        # The pattern lists are data (`data_settings`).
+        return {"intent": "noodgeval", "answer_after_112": [], "entity": "noodsignaal"}
+
+    @classmethod
+    def data_settings(cls) -> Dict[Text, Any]:
+        return lexicon.emergency_nets()
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         super().__init__(config)
@@ -80,7 +76,7 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
         self.english_patterns = [re.compile(p) for p in config["english_patterns"]]
         self.english_short_patterns = [re.compile(p) for p in config["english_short_patterns"]]
         ordinary = "|".join(
-            f"(?:{p})" for p in (config["ordinary_question"], config["english_ordinary_question"]) if p
+            f"(?:{p})" for p in config["ordinary_question"] + config["english_ordinary_question"]
         )
         self.ordinary_question = re.compile(ordinary) if ordinary else None
         self.answer_after_112 = set(config["answer_after_112"])

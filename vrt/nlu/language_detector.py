@@ -8,8 +8,9 @@ Writes `taal` into the message's parse data (vrt/nlu/language.py) when it is sur
   emergency word still gets the 112 answer.
 
 lingua ships its language models inside the wheel (works offline); they are loaded once,
-when the model is loaded. Thresholds are in config.yml; `python -m bench.language` measures
-them on the held-out messages of both languages.
+when the model is loaded. Thresholds are in config.yml, the word lists in
+lexicon/lookups/taal.yml and knowledge/gemeenten.yml (vrt/nlu/lexicon.py); `python -m
+bench.language` measures them on the held-out messages of both languages.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from vrt.nlu import lexicon
 from vrt.nlu.base import ConfiguredComponent
 from vrt.nlu.language import DUTCH, ENGLISH, GERMAN, LANGUAGE_GUESS_KEY, LANGUAGE_KEY, SWITCH_INTENT
 from vrt.nlu.text import normalise
@@ -152,19 +154,15 @@ class LanguageDetector(ConfiguredComponent):
             "minimum_words": 3,
             "minimum_confidence": 0.8,
             "german_confidence": 0.9,
-            "neutral_terms": [],
             "low_accuracy_mode": True,
-            # Whole messages (normalised) that switch the language.
-            "switch_phrases": {},
             "german_intent": "duits",
-            # Words Dutch and English share, left out of the loose guess ("help", "gas").
-            "shared_words": [],
-            # When lingua is unsure: words only one of the two languages has ("the", "thanks";
-            # "de", "bedankt"). Words of one language and none of the other decide.
-            "language_words": {},
-            # Dutch and English words German does not have: one of them rules German out.
-            "not_german_words": [],
+            # The word lists are data (`data_settings`): neutral_terms, switch_phrases,
+            # shared_words, language_words, not_german_words.
         }
+
+    @classmethod
+    def data_settings(cls) -> Dict[Text, Any]:
+        return lexicon.language_lists()
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         super().__init__(config)

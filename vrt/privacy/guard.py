@@ -4,7 +4,7 @@
 - Personal data is redacted (vrt.privacy.redact), so NLU, the tracker store and the logs
   only ever see "[telefoonnummer]", "[naam]", ...
 - A message longer than the cap is not processed; residents get a short Dutch note. The
-  emergency keyword net (vrt.nlu.emergency.EmergencyKeywordClassifier, patterns from config.yml)
+  emergency keyword net (vrt.nlu.emergency.EmergencyKeywordClassifier, lexicon/regex/noodgeval.yml)
   first runs on the whole text, so an emergency in a long message still gets 112 first.
 - "/intent{...}" payloads are only accepted when the bot itself offers them (buttons in the
   domain, FAQ topics, policy-plan themes, the widget's welcome and feedback payloads).
@@ -20,8 +20,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional
-
-import yaml
 
 from vrt.privacy.redact import ROOT, Redactor
 
@@ -111,13 +109,11 @@ def knowledge_payloads() -> List[str]:
 
 
 def emergency_classifier(config: Path = ROOT / "config.yml"):
-    """vrt.nlu's EmergencyKeywordClassifier, with the patterns of config.yml."""
+    """vrt.nlu's EmergencyKeywordClassifier as the model builds it: config.yml's settings and the
+    nets of lexicon/regex/noodgeval.yml."""
     from vrt.nlu.emergency import EmergencyKeywordClassifier
 
-    pipeline = yaml.safe_load(config.read_text(encoding="utf-8"))["pipeline"]
-    (entry,) = [c for c in pipeline if c["name"].endswith("EmergencyKeywordClassifier")]
-    options = {k: v for k, v in entry.items() if k != "name"}
-    return EmergencyKeywordClassifier({**EmergencyKeywordClassifier.get_default_config(), **options})
+    return EmergencyKeywordClassifier.from_config_file(config)
 
 
 def clean_metadata(metadata: Any, redactor: Redactor) -> Dict[str, str]:

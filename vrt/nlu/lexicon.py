@@ -1,0 +1,135 @@
+"""The word lists and regular expressions of the NLU components: data files staff read and edit.
+
+- lexicon/regex/noodgeval.yml: the emergency nets of vrt.nlu.emergency.EmergencyKeywordClassifier
+  (`regex:` groups `patterns`, `unsure_patterns`, `ordinary_question`, `english_patterns`,
+  `english_short_patterns`, `english_unsure_patterns`, `english_ordinary_question`);
+- lexicon/lookups/taal.yml: the word lists of vrt.nlu.language_detector.LanguageDetector
+  (`lookup:` tables);
+- knowledge/gemeenten.yml: the municipalities and places, language-neutral names for the detector
+  (the same file the crisis notices name municipalities from).
+
+Both files are in Rasa's own training-data format (as RasaHQ/rasa-demo keeps data/nlu/lookups/)
+and are read with Rasa's own reader (README, "Change the emergency net or a word list").
+They are not under data/: no Rasa component uses them (`rasa train` would warn three times that
+regexes and lookup tables need a RegexFeaturizer), and the privacy redactor reads every word of
+data/**/*.yml as a word residents use, which never starts a name (vrt/privacy/redact.py,
+`project_vocabulary`): the words of the patterns and their comments ("question mark") would have
+left "Mark de Vries" unredacted.
+
+One reader for every user: the components when they are created (when a model is loaded, so the
+running bot and the channel's guard always use the same files), the channel's guard
+(vrt/privacy/guard.py), bench/language.py and the tests.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Text
+
+import yaml
+
+from vrt.paths import KNOWLEDGE, ROOT
+
+LEXICON = ROOT / "lexicon"
+EMERGENCY_NETS = LEXICON / "regex" / "noodgeval.yml"
+LANGUAGE_LISTS = LEXICON / "lookups" / "taal.yml"
+MUNICIPALITIES = KNOWLEDGE / "gemeenten.yml"
+
+# The settings of EmergencyKeywordClassifier that are regex groups of EMERGENCY_NETS.
+EMERGENCY_LISTS = (
+    "patterns",
+    "unsure_patterns",
+    "ordinary_question",
+    "english_patterns",
+    "english_short_patterns",
+    "english_unsure_patterns",
+    "english_ordinary_question",
+)
+# Lookup tables of LANGUAGE_LISTS: whole lists, and lists per language (`<name>_<language>`).
+NEUTRAL_BEFORE, NEUTRAL_AFTER = "neutral_terms_vrt", "neutral_terms_partners"
+LANGUAGE_LOOKUPS = ("not_german_words", "shared_words")
+PER_LANGUAGE_LOOKUPS = ("switch_phrases", "language_words")
+
+
+@dataclass(frozen=True)
+class NluLists:
+    """The `regex:` groups and `lookup:` tables of one file, by name, in file order."""
+
+    regexes: Dict[Text, List[Text]]
+    lookups: Dict[Text, List[Text]]
+
+
+def read_nlu_lists(path: Path) -> NluLists:
+    """Rasa's RasaYAMLReader on `path` (schema check included).
+
+    The reader's own lists, not its TrainingData: TrainingData sorts regex features by name and
+    pattern, and the net's order counts. Rasa skips a malformed entry (a line without "- ")
+    with a warning; for a safety net that is an error.
+    """
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
+
+    reader = RasaYAMLReader()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        reader.read(path)
+    regexes: Dict[Text, List[Text]] = {}
+    for feature in reader.regex_features:
+        regexes.setdefault(feature["name"], []).append(feature["pattern"])
+    lookups = {table["name"]: list(table["elements"]) for table in reader.lookup_tables}
+    return NluLists(regexes, lookups)
+
+
+def _check_names(path: Path, unknown: List[Text], missing: List[Text]) -> None:
+    """A misspelt or missing list name must not silently leave a list empty."""
+    if unknown or missing:
+        raise ValueError(f"{path}: unknown lists {sorted(unknown)}, missing lists {sorted(missing)}")
+
+
+def emergency_nets(path: Path = EMERGENCY_NETS) -> Dict[Text, List[Text]]:
+    """EmergencyKeywordClassifier's pattern lists, by setting name."""
+    regexes = read_nlu_lists(path).regexes
+    _check_names(
+        path,
+        [n for n in regexes if n not in EMERGENCY_LISTS],
+        [n for n in EMERGENCY_LISTS if n not in regexes],
+    )
+    return {name: regexes[name] for name in EMERGENCY_LISTS}
+
+
+def municipality_terms(path: Path = MUNICIPALITIES) -> List[Text]:
+    """The municipalities, each followed by the parts of a double name (Rijssen-Holten: Rijssen,
+    Holten), then the `plaatsen`: names residents write as they are, in any language."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    terms: List[Text] = []
+    for name in raw["gemeenten"]:
+        terms += [name, *(name.split("-") if "-" in name else [])]
+    return terms + list(raw.get("plaatsen") or [])
+
+
+def language_lists(path: Path = LANGUAGE_LISTS, municipalities: Path = MUNICIPALITIES) -> Dict[Text, Any]:
+    """LanguageDetector's word lists, by setting name. `neutral_terms`: the VRT's own names, the
+    municipalities and places (lower case, as the other lists), the partners' names."""
+    lookups = read_nlu_lists(path).lookups
+    per_language: Dict[Text, Dict[Text, List[Text]]] = {name: {} for name in PER_LANGUAGE_LOOKUPS}
+    for name, elements in lookups.items():
+        setting, _, language = name.rpartition("_")
+        if setting in per_language:
+            per_language[setting][language] = elements
+    whole = (NEUTRAL_BEFORE, NEUTRAL_AFTER, *LANGUAGE_LOOKUPS)
+    _check_names(
+        path,
+        [n for n in lookups if n not in whole and n.rpartition("_")[0] not in per_language],
+        [n for n in whole if n not in lookups] + [n for n, lists in per_language.items() if not lists],
+    )
+    neutral = [
+        *lookups[NEUTRAL_BEFORE],
+        *(term.lower() for term in municipality_terms(municipalities)),
+        *lookups[NEUTRAL_AFTER],
+    ]
+    return {
+        "neutral_terms": neutral,
+        **{name: lookups[name] for name in LANGUAGE_LOOKUPS},
+        **per_language,
+    }
