@@ -1,4 +1,4 @@
-"""Yes or no about places: the patterns of data/nlu/regex/plaatsen.yml, the municipality lists,
+"""Yes or no about places: the patterns of lexicon/regex/plaatsen.yml, the municipality lists,
 and action_plaats with a real rasa-sdk tracker and dispatcher."""
 
 import pytest

@@ -14,7 +14,7 @@ from outside). Three kinds of place:
   does not guess.
 
 `vrt.nlu.place_classifier.PlaceQuestionClassifier` sets the intent `plaats` and the entity `plaats` when a message asks
-whether a place belongs to VRT (the patterns of data/nlu/regex/plaatsen.yml), or when it is only
+whether a place belongs to VRT (the patterns of lexicon/regex/plaatsen.yml), or when it is only
 a known place as a follow-up ("en zwolle?", "and Arnhem?", "oldenzaal ook?"). action_plaats
 (actions/plaats.py) answers with `kind_of_place`.
 """
@@ -25,12 +25,12 @@ import functools
 import importlib.metadata
 import re
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Optional, Tuple
+from typing import FrozenSet, List, Optional, Tuple
 
-import yaml
-
+from vrt.nlu.lexicon import LEXICON, read_nlu_lists
 from vrt.nlu.text import normalise
-from vrt.paths import DATA
+
+PLACE_QUESTIONS = LEXICON / "regex" / "plaatsen.yml"
 
 TWENTE = "ja"
 OTHER_DUTCH = "nee"
@@ -111,7 +111,7 @@ def _project_words() -> FrozenSet[str]:
 
 def looks_like_place(candidate: str, not_places: FrozenSet[str]) -> bool:
     """A Dutch town or village (deduce's list), or one or two words that are neither common
-    Dutch, nor a word of the bot's own data, nor listed as no place in data/nlu/regex/plaatsen.yml.
+    Dutch, nor a word of the bot's own data, nor listed as no place in lexicon/regex/plaatsen.yml.
     Measured on the held-out set: without the data's words, "is rampenbestrijding in twente
     jullie taak?" and "why is the network in twente so important" were read as places."""
     words = _words(candidate)
@@ -172,25 +172,12 @@ class PlaceQuestions:
         return None
 
 
-PATTERNS_FILE = DATA / "nlu" / "regex" / "plaatsen.yml"
-
-
-def read_regex_file(path: Path) -> Dict[str, List[str]]:
-    """The `regex:` and `lookup:` entries of a Rasa NLU data file, by name, in their order."""
-    entries: Dict[str, List[str]] = {}
-    for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
-        name = block.get("regex") or block.get("lookup")
-        if name:
-            lines = [line.strip() for line in block["examples"].splitlines() if line.strip()]
-            entries[name] = [line[2:] for line in lines if line.startswith("- ")]
-    return entries
-
-
 @functools.lru_cache(maxsize=1)
-def place_questions(path: Path = PATTERNS_FILE) -> PlaceQuestions:
-    data = read_regex_file(path)
+def place_questions(path: Path = PLACE_QUESTIONS) -> PlaceQuestions:
+    """The patterns and the no-place words of lexicon/regex/plaatsen.yml (vrt/nlu/lexicon.py)."""
+    lists = read_nlu_lists(path)
     return PlaceQuestions(
-        data["plaats_lidmaatschap"],
-        data["plaats_vervolg"],
-        frozenset(_words(w) for w in data.get("plaats_geen_plaats", ())),
+        lists.regexes["plaats_lidmaatschap"],
+        lists.regexes["plaats_vervolg"],
+        frozenset(_words(w) for w in lists.lookups.get("plaats_geen_plaats", ())),
     )
