@@ -64,7 +64,9 @@ class ActionVerduidelijk(Action):
         candidates = list(tracker.latest_message.get(CANDIDATES_KEY) or [])
         # The language the response's text will have (vrt/core/nlg.py reads the same messages).
         language = conversation_language(
-            event.get("parse_data") or {} for event in reversed(tracker.events) if event.get("event") == "user"
+            event.get("parse_data") or {}
+            for event in reversed(tracker.events)
+            if event.get("event") == "user"
         )
         offered = buttons(candidates, language)
         if len(offered) < 2:  # no known topic to offer: the honest answer instead of a lone button

@@ -42,14 +42,12 @@ def main() -> None:
     texts = [m.get("text") for m in examples]
     labels = [m.get("intent_response_key") for m in examples]
     rankings = out_of_fold(texts, labels)
-    answered = [r for r in zip(rankings, labels) if r[0][0][1] >= GATE]
+    answered = [r for r in zip(rankings, labels, strict=True) if r[0][0][1] >= GATE]
     print(f"{len(examples)} FAQ examples, {len(answered)} above the gate ({GATE})")
     for band in (0.3, 0.35, 0.4, 0.45, 0.5):
         for margin in (0.0, 0.05, 0.1, 0.15, 0.2):
             for ratio in (0.5,):
-                asked = [
-                    (r, y) for r, y in answered if should_clarify([c for _, c in r], GATE, band, margin)
-                ]
+                asked = [(r, y) for r, y in answered if should_clarify([c for _, c in r], GATE, band, margin)]
                 hit = [y in candidates(r, 3, ratio) for r, y in asked]
                 at_once = [r[0][0] == y for r, y in answered if (r, y) not in asked]
                 print(

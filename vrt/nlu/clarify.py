@@ -45,7 +45,11 @@ def candidates(ranking: Sequence[Tuple[Text, float]], max_buttons: int, ratio: f
     if not ranking:
         return []
     best = ranking[0][1]
-    chosen = [key for i, (key, confidence) in enumerate(ranking[:max_buttons]) if i < 2 or confidence >= ratio * best]
+    chosen = [
+        key
+        for i, (key, confidence) in enumerate(ranking[:max_buttons])
+        if i < 2 or confidence >= ratio * best
+    ]
     return chosen
 
 
@@ -91,6 +95,8 @@ class ClarifyingQuestion(ConfiguredComponent):
                 continue
             intent = {"name": self.intent, "confidence": 1.0 - ranking[0][1]}
             message.set(INTENT, intent, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [intent, *(message.get(INTENT_RANKING_KEY) or [])], add_to_output=True)
+            message.set(
+                INTENT_RANKING_KEY, [intent, *(message.get(INTENT_RANKING_KEY) or [])], add_to_output=True
+            )
             message.set(CANDIDATES_KEY, candidates(ranking, self.max_buttons, self.ratio), add_to_output=True)
         return messages
