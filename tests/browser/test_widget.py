@@ -723,7 +723,7 @@ def test_quick_reply_and_question_on_desktop_and_phone(browser, site, results_di
 
 
 def test_unsure_question_asks_back_and_a_click_answers(page: Page):
-    """"veiligheid in twente" is a question the model is unsure of (several FAQ topics close):
+    """ "veiligheid in twente" is a question the model is unsure of (several FAQ topics close):
     the bot asks back with buttons (vrt/nlu/clarify.py); a click gives that answer."""
     open_widget(page)
     question = ask(page, "veiligheid in twente")
