@@ -735,9 +735,3 @@ def test_unsure_question_asks_back_and_a_click_answers(page: Page):
     asked.get_by_role("button", name="Risico's in Twente").click()
     expect(page.locator(f"{USER} .vrtc-text").last).to_have_text("Risico's in Twente")
     assert "bijna alle risico's" in wait_for_reply(page, before)
-
-    # "Iets anders": the honest answer with www.vrtwente.nl.
-    ask(page, "veiligheid in twente")
-    before = page.locator(BOT).count()
-    page.locator(BOT).last.get_by_role("button", name="Iets anders").click()
-    assert "www.vrtwente.nl" in wait_for_reply(page, before)
