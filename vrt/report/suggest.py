@@ -25,7 +25,9 @@ class Suggestion:
     intent: str
     confidence: Optional[float]
     examples: List[str]
-    reason: str  # why it is here: "niet begrepen", "buiten bereik", "duim omlaag"
+    reason: (
+        str  # why it is here: "niet begrepen", "buiten bereik", "duim omlaag", "gekozen na verduidelijking"
+    )
     count: int
     last_asked: str
 
@@ -39,9 +41,33 @@ def suggestions(report: Report, model: Path, progress: bool = True) -> List[Sugg
             continue
         seen.add(question.text)
         questions.append((question.text, [], "duim omlaag", 1, feedback.when))
+    chosen = clicked(report, seen)
     if not questions:
-        return []
-    return asyncio.run(_predict(questions, model, progress))
+        return chosen
+    return sorted(
+        asyncio.run(_predict(questions, model, progress)) + chosen, key=lambda s: (s.intent, -s.count)
+    )
+
+
+def clicked(report: Report, seen: set) -> List[Suggestion]:
+    """Questions the bot asked back on, under the answer the resident then clicked: the click
+    says which answer the typed question wanted, so no model guess is needed."""
+    result = []
+    for question, topic in report.clarified:
+        if question.text in seen:
+            continue
+        seen.add(question.text)
+        result.append(
+            Suggestion(
+                intent=topic,
+                confidence=None,
+                examples=[question.text],
+                reason="gekozen na verduidelijking",
+                count=1,
+                last_asked=question.when,
+            )
+        )
+    return result
 
 
 async def _predict(questions: List[tuple], model: Path, progress: bool) -> List[Suggestion]:
