@@ -119,7 +119,8 @@ class EmergencyFollowUpPolicy(Policy):
     Predicts `action` (utter_noodgeval) with confidence 1.0 when the bot is listening, it said
     `action` within the last `turns` user messages (this one included), and the new message
     matches a `what_now` pattern (lexicon/regex/na_noodgeval.yml, Dutch and English) or has at
-    most `short_words` words and is not one of `except_intents` ("bedankt", "doei"). Then
+    most `short_words` words and is not one of `except_intents` ("bedankt", "doei", "tell me
+    more": a story of tests/stories/ wants the details there). Then
     action_listen after its own `action`. Abstains (all zeros) otherwise, also when the NLU
     itself found an emergency or the `noodsignaal` entity: the rules answer 112 first there.
     Its priority is above RulePolicy's (6), so it wins the tie at confidence 1.0. Nothing to
@@ -135,7 +136,7 @@ class EmergencyFollowUpPolicy(Policy):
             "short_words": 4,
             "emergency_intent": "noodgeval",
             "emergency_entity": "noodsignaal",
-            "except_intents": ["bedankt", "afscheid", "feedback"],
+            "except_intents": ["bedankt", "afscheid", "feedback", "vertel_meer"],
         }
 
     def __init__(self, config: Dict[Text, Any], *args: Any, **kwargs: Any) -> None:
