@@ -1,6 +1,6 @@
 """The intent and FAQ-answer classifier (vrt/nlu/lexical_classifier.py), trained on the real
 training data with the configuration from config.yml, stored in and loaded from Rasa's own
-model storage."""
+model storage, on the features of the real n-gram featurizer (vrt/nlu/ngrams.py)."""
 
 import numpy as np
 import pytest
@@ -10,7 +10,9 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
+from tests.ngram_features import featurized, trained_featurizer
 from vrt.nlu.lexical_classifier import LexicalIntentClassifier
+from vrt.nlu.ngrams import features_of
 from vrt.nlu.settings import component_settings
 from vrt.paths import ROOT  # noqa: E402
 
@@ -24,7 +26,13 @@ def training_data():
 
 
 @pytest.fixture(scope="module")
-def trained(training_data, tmp_path_factory):
+def featurizer(training_data, tmp_path_factory):
+    """Trained, then loaded and run on the training data, as Rasa's training graph does."""
+    return trained_featurizer(training_data, tmp_path_factory.mktemp("ngrams"))
+
+
+@pytest.fixture(scope="module")
+def trained(featurizer, training_data, tmp_path_factory):
     storage_dir = tmp_path_factory.mktemp("storage")
     classifier = LexicalIntentClassifier.create(
         CONFIG, LocalModelStorage(storage_dir), Resource("lexical"), CONTEXT
@@ -33,8 +41,9 @@ def trained(training_data, tmp_path_factory):
     return classifier, storage_dir
 
 
-def parsed(classifier, *texts):
-    messages = [Message(data={"text": text}) for text in texts]
+def parsed(featurizer, classifier, *texts):
+    """The messages after the featurizer and the classifier, as in the pipeline."""
+    messages = featurized(featurizer, texts)
     classifier.process(messages)
     return messages
 
@@ -47,9 +56,9 @@ def test_it_learns_every_intent_and_faq_topic_of_the_training_data(trained, trai
     assert set(classifier._topics.labels) == topics and len(topics) > 10
 
 
-def test_it_answers_in_the_shape_of_diet_and_the_response_selector(trained):
+def test_it_answers_in_the_shape_of_diet_and_the_response_selector(featurizer, trained):
     classifier, _ = trained
-    (message,) = parsed(classifier, "hoeveel kazernes heeft de brandweer in twente")
+    (message,) = parsed(featurizer, classifier, "hoeveel kazernes heeft de brandweer in twente")
     intent, ranking = message.get("intent"), message.get("intent_ranking")
     assert intent["name"] == "faq" and ranking[0] == intent
     assert len(ranking) == CONFIG.get("ranking_length", 10)
@@ -75,30 +84,32 @@ def test_it_answers_in_the_shape_of_diet_and_the_response_selector(trained):
         ("hoe laat is het in tokio", "buiten_bereik"),
     ],
 )
-def test_other_intents_than_faq(trained, text, intent):
+def test_other_intents_than_faq(featurizer, trained, text, intent):
     classifier, _ = trained
-    (message,) = parsed(classifier, text)
+    (message,) = parsed(featurizer, classifier, text)
     assert message.get("intent")["name"] == intent
 
 
-def test_a_stored_classifier_loads_with_the_same_predictions(trained, training_data):
+def test_a_stored_classifier_loads_with_the_same_predictions(featurizer, trained, training_data):
     classifier, storage_dir = trained
     loaded = LexicalIntentClassifier.load(
         CONFIG, LocalModelStorage(storage_dir), Resource("lexical"), CONTEXT
     )
     texts = [m.get("text") for m in training_data.intent_examples[::15]]
-    for before, after in zip(parsed(classifier, *texts), parsed(loaded, *texts), strict=True):
+    for before, after in zip(
+        parsed(featurizer, classifier, *texts), parsed(featurizer, loaded, *texts), strict=True
+    ):
         assert before.get("intent") == after.get("intent")
         assert before.get("intent_ranking") == after.get("intent_ranking")
         assert before.get("response_selector") == after.get("response_selector")
-    probabilities = loaded._intents.probabilities(loaded._features.transform(texts))
+    probabilities = loaded._intents.probabilities(features_of(featurized(featurizer, texts)))
     assert np.allclose(probabilities.sum(axis=1), 1.0)
 
 
-def test_it_fits_its_own_training_data(trained, training_data):
+def test_it_fits_its_own_training_data(featurizer, trained, training_data):
     classifier, _ = trained
     examples = training_data.intent_examples
-    messages = parsed(classifier, *(m.get("text") for m in examples))
+    messages = parsed(featurizer, classifier, *(m.get("text") for m in examples))
     right = sum(m.get("intent")["name"] == e.get("intent") for m, e in zip(messages, examples, strict=True))
     assert right / len(examples) > 0.97
     faq = [(m, e) for m, e in zip(messages, examples, strict=True) if e.get("intent") == "faq"]
@@ -109,21 +120,39 @@ def test_it_fits_its_own_training_data(trained, training_data):
     assert topic_right / len(faq) > 0.97
 
 
-def test_an_empty_message_is_left_to_the_components_after_it(trained):
+def test_an_empty_message_is_left_to_the_components_after_it(featurizer, trained):
     classifier, _ = trained
-    (message,) = parsed(classifier, "  ")
+    (message,) = parsed(featurizer, classifier, "  ")
     assert message.get("intent") is None and message.get("response_selector") is None
 
 
 def test_without_two_intents_it_stores_an_empty_model(tmp_path):
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
+    data = TrainingData([Message(data={"text": "hallo", "intent": "groet"})])
     storage = LocalModelStorage(tmp_path)
     classifier = LexicalIntentClassifier.create(CONFIG, storage, Resource("empty"), CONTEXT)
-    classifier.train(TrainingData([Message(data={"text": "hallo", "intent": "groet"})]))
+    classifier.train(data)
     loaded = LexicalIntentClassifier.load(CONFIG, storage, Resource("empty"), CONTEXT)
-    (message,) = parsed(loaded, "hallo")
+    (message,) = parsed(trained_featurizer(data, tmp_path / "ngrams"), loaded, "hallo")
     assert message.get("intent") is None
+
+
+def test_without_the_featurizer_before_it_it_says_so(trained):
+    classifier, _ = trained
+    with pytest.raises(ValueError, match="NgramFeaturizer must come before"):
+        classifier.process([Message(data={"text": "hallo"})])
+
+
+def test_a_model_of_the_format_before_the_shared_featurizer_does_not_load(featurizer, trained, tmp_path):
+    """Until the shared featurizer, the classifier stored its own vectorizers: such a model
+    must be retrained, and says so."""
+    classifier, _ = trained
+    storage = LocalModelStorage(tmp_path)
+    old = LexicalIntentClassifier.create(CONFIG, storage, Resource("old"), CONTEXT)
+    old.persist_state({**classifier.state, "vectorizers": featurizer.state["vectorizers"]})
+    with pytest.raises(RuntimeError, match="Retrain"):
+        LexicalIntentClassifier.load(CONFIG, storage, Resource("old"), CONTEXT)
 
 
 def held_out_texts():
@@ -134,17 +163,16 @@ def held_out_texts():
 
 
 @pytest.mark.parametrize("stored", [False, True], ids=["fitted", "loaded"])
-def test_its_features_are_sklearns_tfidf(trained, stored):
+def test_its_features_are_sklearns_tfidf(featurizer, training_data, stored):
     """NgramFeatures.transform computes the tf-idf itself (speed); sklearn's own transform of
     the same vectorizers must give the same matrix, for unseen texts, odd ones and a batch."""
     from scipy import sparse
 
     from vrt.nlu.ngrams import NgramFeatures
 
-    classifier, _ = trained
-    features = classifier._features
-    if stored:
-        features = NgramFeatures.from_state(features.state())
+    features = featurizer.features
+    if not stored:
+        features, _ = NgramFeatures.fit([m.get("text") for m in training_data.intent_examples])
     texts = held_out_texts() + ["", "  ", "???", "brand!!", "112", "xyzzy qwrt", "Één ÉÉN één", "a" * 300]
     assert len(texts) > 500
     ours = features.transform(texts)

@@ -1,6 +1,7 @@
 """The intent and the FAQ answer, from logistic regressions on character and word n-grams.
 
-Two models on the features of vrt/nlu/ngrams.py (n-grams of the normalised text):
+Two models on the features that vrt.nlu.ngrams.NgramFeaturizer sets on each message (n-grams of
+the normalised text):
 - the intent: one multinomial regression over all intents, without class weights (5-fold CV
   showed no gain from weighting the small intents);
 - the FAQ topic: a regression over the `faq/<topic>` examples only, each topic weighted by
@@ -13,14 +14,16 @@ word vectors, at the same held-out accuracy, and they train in seconds instead o
 The output has the shape DIET and the ResponseSelector give (`intent`, `intent_ranking`,
 `response_selector`), so FallbackClassifier, FaqConfidenceGate, the out-of-scope veto, the
 emergency net and Rasa's `ActionRetrieveResponse` read it unchanged. The whole state
-(vocabularies, idf weights, coefficients) is JSON in the model, no pickle.
+(coefficients; the featurizer stores the vocabularies and idf weights) is JSON in the model, no
+pickle. A model stored before 2026-12-03's shared featurizer (vectorizers in this state) does not
+load: retrain.
 """
 
 from __future__ import annotations
 
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Type
 
 import numpy as np
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -47,7 +50,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 
 from vrt.nlu.base import ConfiguredJsonStateComponent
-from vrt.nlu.ngrams import NgramFeatures, stored
+from vrt.nlu.ngrams import NgramFeaturizer, features_of, stored, training_examples
 
 # Rasa warns at every training that no ResponseSelector uses the `faq/<topic>` examples:
 # this component uses them.
@@ -104,6 +107,10 @@ class LinearModel:
 class LexicalIntentClassifier(ConfiguredJsonStateComponent):
     STATE_FILE = "lexical_intent_classifier.json"
 
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        return [NgramFeaturizer]
+
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         # C: inverse regularisation strength of each model; ranking_length as in Rasa's classifiers.
@@ -126,23 +133,28 @@ class LexicalIntentClassifier(ConfiguredJsonStateComponent):
         super().__init__(config, model_storage, resource, state)
         self.retrieval_intent = self.config["retrieval_intent"]
         self.ranking_length = int(self.config["ranking_length"])
-        self._features: Optional[NgramFeatures] = None
         self._intents: Optional[LinearModel] = None
         self._topics: Optional[LinearModel] = None
         if state:
             self._build(state)
 
+    def check_loaded_state(self) -> None:
+        if self.state and "vectorizers" in self.state:
+            raise RuntimeError(
+                "This model stores the n-gram vectorizers in the intent classifier, the format "
+                "before vrt.nlu.ngrams.NgramFeaturizer. Retrain with `make train`."
+            )
+
     def _build(self, state: Dict[Text, Any]) -> None:
-        self._features = NgramFeatures.from_state(state["vectorizers"])
         self._intents = LinearModel.from_state(state["intents"])
         self._topics = LinearModel.from_state(state["topics"]) if state.get("topics") else None
 
     def train(self, training_data: TrainingData) -> Resource:
-        examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
+        examples = training_examples(training_data)
         intents = [m.get(INTENT) for m in examples]
         if len(set(intents)) < 2:
             return self.persist_state(None)
-        features, matrix = NgramFeatures.fit([m.get(TEXT) for m in examples])
+        matrix = features_of(examples)
         rows = [
             i
             for i, m in enumerate(examples)
@@ -173,7 +185,6 @@ class LexicalIntentClassifier(ConfiguredJsonStateComponent):
             intent_model = intent_fit.result()
             topic_model = topic_fit.result() if topic_fit else None
         state = {
-            "vectorizers": features.state(),
             "intents": intent_model.state(),
             "topics": topic_model.state() if topic_model else None,
         }
@@ -184,10 +195,10 @@ class LexicalIntentClassifier(ConfiguredJsonStateComponent):
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
-        if self._features is None:
+        if self._intents is None or not messages:
             return messages
         texts = [m.get(TEXT) or "" for m in messages]
-        matrix = self._features.transform(texts)
+        matrix = features_of(messages)
         intent_probabilities = self._intents.probabilities(matrix)
         topic_probabilities = self._topics.probabilities(matrix) if self._topics else None
         for row, message in enumerate(messages):

@@ -1,20 +1,50 @@
 """Character and word n-grams of the normalised text: the features of the lexical models (the
-out-of-scope veto and the intent classifier). Characters catch typos and compounds, words catch
-phrasing. The fitted state is plain JSON (vocabularies and idf weights), no pickle."""
+intent classifier and the out-of-scope veto). Characters catch typos and compounds, words catch
+phrasing. The fitted state is plain JSON (vocabularies and idf weights), no pickle.
+
+One featurizer for both models (`NgramFeaturizer`, before the classifier in config.yml): both
+were fitted on the same texts (the intent examples of the training data that Rasa hands to every
+classifier after the last featurizer) with the same settings, so their vocabularies and idf
+weights were equal, value for value (checked on the model of 2026-12-03). It is fitted and
+stored once, computes a message's features once, and sets them on the Message as Rasa
+`Features` (sparse, sentence, origin `NgramFeaturizer`); `LexicalIntentClassifier` and
+`OutOfScopeVeto` read them (`features_of`). Before, each model stored its own copy of the
+vectorizers (0.7 MB each) and transformed the text itself: the n-grams of a message were
+computed twice when the intent was `faq`. MEASUREMENT
+
+Training: both models are fitted on the matrix of sklearn's `fit_transform`, as before. A
+transform with the stored vocabulary gives the same values only to 1e-16 (the rows' entries come
+in another order, so sums round differently), and the logistic regressions would move in the
+last digits. So `process_training_data` fits the vectorizers again on the same texts (0.4 s) and
+checks that they are the stored ones: every coefficient stays the same, bit for bit.
+
+A model of the format before (vectorizers inside each model's state) does not load: retrain.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 import numpy as np
+import rasa.shared.utils.io
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, TEXT
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from vrt.nlu.base import JsonStateComponent
 from vrt.nlu.text import normalise
 
 # (analyzer, n-gram range)
 VECTORIZERS = (("char_wb", (2, 5)), ("word", (1, 2)))
+# The `origin` of the features NgramFeaturizer sets on a Message.
+ORIGIN = "NgramFeaturizer"
 
 
 def vectorizer(analyzer: Text, ngram_range: tuple, vocabulary: Optional[Dict] = None) -> TfidfVectorizer:
@@ -68,8 +98,8 @@ class NgramFeatures:
     def transform(self, texts: List[Text]) -> sparse.csr_matrix:
         """What the fitted vectorizers' `transform` gives, side by side (`vectorizer()`'s settings:
         1 + log(count), times idf, each vectorizer's part scaled to length 1), without
-        sklearn's per-call overhead: 0.5 ms a message instead of 3 here, twice per message
-        (classifier and veto). tests/unit/test_lexical_classifier.py compares the two."""
+        sklearn's per-call overhead: 0.5 ms a message instead of 3 here.
+        tests/unit/test_lexical_classifier.py compares the two."""
         data: List[np.ndarray] = []
         columns: List[np.ndarray] = []
         row_ends = [0]
@@ -98,3 +128,105 @@ class NgramFeatures:
             ),
             shape=(len(texts), int(self._offsets[-1])),
         )
+
+
+def training_examples(training_data: TrainingData) -> List[Message]:
+    """The examples the n-grams are fitted on and the lexical models are trained on: the intent
+    examples with a text."""
+    return [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
+
+
+def rows(matrix: sparse.csr_matrix) -> List[sparse.csr_matrix]:
+    """Each row as a 1-row matrix with the same entries in the same order (no copy)."""
+    if matrix.shape[0] == 1:
+        return [matrix]
+    shape = (1, matrix.shape[1])
+    dtype = matrix.indices.dtype
+    return [
+        sparse.csr_matrix(
+            (matrix.data[start:end], matrix.indices[start:end], np.array([0, end - start], dtype=dtype)),
+            shape=shape,
+        )
+        for start, end in zip(matrix.indptr[:-1], matrix.indptr[1:], strict=True)
+    ]
+
+
+class NgramRow(Features):
+    """A message's n-gram features. Its fingerprint (Rasa's training cache fingerprints the
+    training data after each featurizer) hashes the row's arrays: Rasa's own writes every entry
+    as text, 8 s for the training data here."""
+
+    def __init__(self, row: sparse.csr_matrix) -> None:
+        super().__init__(row, FEATURE_TYPE_SENTENCE, TEXT, ORIGIN)
+
+    def fingerprint(self) -> Text:
+        if self._cached_fingerprint is None:
+            digest = hashlib.sha256(str(self.features.shape).encode())
+            for array in (self.features.indptr, self.features.indices, self.features.data):
+                digest.update(np.ascontiguousarray(array).tobytes())
+            self._cached_fingerprint = rasa.shared.utils.io.deep_container_fingerprint(
+                [self.type, self.origin, self.attribute, digest.hexdigest()]
+            )
+        return self._cached_fingerprint
+
+
+def features_of(messages: List[Message]) -> sparse.csr_matrix:
+    """The n-gram features NgramFeaturizer set on the messages, one row per message."""
+    found = []
+    for message in messages:
+        row = next((f.features for f in message.features if f.origin == ORIGIN), None)
+        if row is None:
+            raise ValueError(
+                "A message without n-gram features: vrt.nlu.ngrams.NgramFeaturizer must come "
+                "before the lexical models in config.yml."
+            )
+        found.append(row)
+    return found[0] if len(found) == 1 else sparse.vstack(found, format="csr")
+
+
+def set_features(messages: List[Message], matrix: sparse.csr_matrix) -> None:
+    for message, row in zip(messages, rows(matrix), strict=True):
+        # Replaced, not added twice, when the same messages are featurized again.
+        message.features = [f for f in message.features if f.origin != ORIGIN]
+        message.add_features(NgramRow(row))
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True)
+class NgramFeaturizer(JsonStateComponent):
+    """Fits the n-grams on the training examples and sets each message's n-gram features (see
+    the module's docstring)."""
+
+    STATE_FILE = "ngram_features.json"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.features: Optional[NgramFeatures] = None
+        if self.state:
+            self.features = NgramFeatures.from_state(self.state["vectorizers"])
+
+    def train(self, training_data: TrainingData) -> Resource:
+        texts = [m.get(TEXT) for m in training_examples(training_data)]
+        if not texts:
+            return self.persist_state(None)
+        features, _ = NgramFeatures.fit(texts)
+        state = {"vectorizers": features.state()}
+        self.features = NgramFeatures.from_state(state["vectorizers"])
+        return self.persist_state(state)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Sets on each training example the row of sklearn's `fit_transform`, the matrix the
+        models were always fitted on (module docstring)."""
+        examples = training_examples(training_data)
+        if self.features is None or not examples:
+            return training_data
+        fitted, matrix = NgramFeatures.fit([m.get(TEXT) for m in examples])
+        if fitted.state() != self.state["vectorizers"]:
+            raise ValueError("The training data differ from those the n-gram featurizer was trained on.")
+        set_features(examples, matrix)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self.features is None or not messages:
+            return messages
+        set_features(messages, self.features.transform([m.get(TEXT) or "" for m in messages]))
+        return messages
