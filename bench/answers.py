@@ -42,6 +42,10 @@ EMERGENCY_ANSWER = "utter_noodgeval"
 EMERGENCY_FIRST_LINE = "utter_noodgeval_eerst"
 # "That I don't know" answers: honest, with a pointer to www.vrtwente.nl.
 HONEST_ANSWERS = {"utter_buiten_bereik", "utter_default", "utter_beleidsplan_onbekend_thema"}
+# This set was written before the bot answered yes or no about a place: its questions whether a
+# town belongs to VRT are labelled with the list of 14 municipalities. "Ja, Hengelo is een van de
+# 14 gemeenten van VRT" (action_plaats, README "Places") answers them better.
+BETTER_ANSWERS = {"utter_faq/gemeenten": {"utter_plaats_ja", "utter_plaats_nee", "utter_plaats_onbekend"}}
 POLICY_PLAN_ACTION = "action_beleidsplan"
 FOLLOW_UP_ACTION = "action_vertel_meer"
 NOTICE_ACTION = "action_actuele_melding"
@@ -158,7 +162,7 @@ def judge(row: dict, language: str = "nl") -> dict:
     elif row["label"] == EMERGENCY_INTENT:
         row["correct"] = first == EMERGENCY_ANSWER
     else:
-        row["correct"] = expected in answers
+        row["correct"] = expected in answers or bool(BETTER_ANSWERS.get(expected, set()) & set(answers))
     row["in_language"] = row["language"] == language
     if row["label"] != EMERGENCY_INTENT:
         row["correct"] = row["correct"] and row["in_language"]

@@ -720,3 +720,18 @@ def test_quick_reply_and_question_on_desktop_and_phone(browser, site, results_di
     assert _layout_problems(page) == []
     page.screenshot(path=str(results_dir / f"widget-{name}.png"))
     ctx.close()
+
+
+def test_unsure_question_asks_back_and_a_click_answers(page: Page):
+    """ "veiligheid in twente" is a question the model is unsure of (several FAQ topics close):
+    the bot asks back with buttons (vrt/nlu/clarify.py); a click gives that answer."""
+    open_widget(page)
+    question = ask(page, "veiligheid in twente")
+    assert "Bedoel je" in question
+    asked = page.locator(BOT).last
+    expect(asked.get_by_role("button", name="Risico's in Twente")).to_be_visible()
+    expect(asked.get_by_role("button", name="Iets anders")).to_be_visible()
+    before = page.locator(BOT).count()
+    asked.get_by_role("button", name="Risico's in Twente").click()
+    expect(page.locator(f"{USER} .vrtc-text").last).to_have_text("Risico's in Twente")
+    assert "bijna alle risico's" in wait_for_reply(page, before)

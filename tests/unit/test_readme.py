@@ -141,3 +141,27 @@ def test_readme_ports_are_the_defaults_of_the_scripts(variable):
     assert re.search(rf"\| {default} \(`{variable}`\)", README), (
         f"README's port for {variable} is not {default}"
     )
+
+
+def layout_lines() -> list:
+    """The lines of the README's "Layout" code block that start with an entry name."""
+    section = README.split("\n## Layout", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"^```\n(.*?)^```", section, flags=re.S | re.M)[1]
+    return [line for line in block.splitlines() if line and not line.startswith(" ")]
+
+
+def test_layout_lists_every_top_level_entry_once_and_only_real_ones():
+    """The Layout section is the map of the repository: one line per top-level entry, true."""
+    import subprocess
+
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True)
+    entries = {path.split("/", 1)[0] + ("/" if "/" in path else "") for path in tracked.stdout.split()}
+    named = [line.split()[0] for line in layout_lines()]
+    assert sorted(named) == sorted(entries)
+
+
+def test_readme_has_a_table_of_contents_that_matches_its_sections():
+    sections = re.findall(r"^## (.+)$", README, flags=re.M)
+    toc = README.split("## Contents", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^- \[(.+?)\]\(#", toc, flags=re.M)
+    assert listed == [s for s in sections if s != "Contents"]

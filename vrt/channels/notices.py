@@ -1,7 +1,9 @@
-"""The active crisis notice in every answer of the REST and socket.io channels.
+"""A step of a turn (vrt/channels/turn.py): the active crisis notice in every answer of the
+REST and socket.io channels.
 
-A rule cannot know whether a notice is active; the channel can. After each turn, while a
-notice is active (read from the tracker store's database, at most CACHE_SECONDS old):
+A rule cannot know whether a notice is active; the channel can. After the rest of the turn
+(NeverSilent and Rasa), while a notice is active (read from the tracker store's database, at
+most CACHE_SECONDS old):
 
 - the answer was about the notice (a response `utter_melding...`, sent by
   action_actuele_melding): nothing is added;
@@ -12,28 +14,25 @@ notice is active (read from the tracker store's database, at most CACHE_SECONDS 
   within READ_WAIT_S: nothing is added (the notice itself is never guessed).
 
 These messages are sent, not stored in the conversation. The REST channel also serves the
-widget's banner: GET /webhooks/rest/notice -> {"notices": [...]} (read-only).
+widget's banner: GET /webhooks/rest/notice -> {"notices": [...]} (read-only, `serve`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, List, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
-from rasa.core.channels.channel import UserMessage
-from sanic import Blueprint, Sanic, response
+from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from vrt.channels.never_silent import (
-    NO_REPLY_RESPONSE,
-    STORE_UNAVAILABLE_RESPONSE,
-    CountingOutputChannel,
-    send_response,
-)
+from vrt.channels.never_silent import NO_REPLY_RESPONSE, STORE_UNAVAILABLE_RESPONSE
 from vrt.notices import notices as n
 from vrt.notices.store import ActiveNotices, NoticeStoreError, for_tracker_store
+
+if TYPE_CHECKING:
+    from vrt.channels.turn import Pipeline, Rest, Turn
 
 logger = logging.getLogger(__name__)
 
@@ -45,19 +44,15 @@ FULL_NOTICE_AFTER = {EMERGENCY_RESPONSE, NO_REPLY_RESPONSE}
 READ_WAIT_S = 1.0
 
 
-class NoticeTurn:
-    """Wraps a channel's message handler; needs the server's agent (`remember_server`)."""
+class Notices:
+    """The active notices of one channel (cached); the store is the server's tracker store."""
 
-    def __init__(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        self.on_new_message = on_new_message
-        self.app: Optional[Sanic] = None
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
         self.active = ActiveNotices(self._open_store)
 
-    async def remember_server(self, app: Sanic, _loop: Any) -> None:
-        self.app = app
-
     def _open_store(self) -> Any:
-        store = for_tracker_store(self.app.ctx.agent.tracker_store)
+        store = for_tracker_store(self.pipeline.app.ctx.agent.tracker_store)
         if store is None:
             logger.warning("No SQL or Redis tracker store: crisis notices are off.")
         return store
@@ -72,11 +67,10 @@ class NoticeTurn:
             logger.warning(f"Notices not read within {READ_WAIT_S:g} s; this reply goes without them.")
             return None
 
-    async def __call__(self, message: UserMessage) -> None:
-        output = CountingOutputChannel(message.output_channel)
-        message.output_channel = output
-        await self.on_new_message(message)
-        sent = [name or "" for name in output.responses]
+    async def __call__(self, turn: Turn, rest: Rest) -> None:
+        before = turn.output.sent
+        await rest(turn)
+        sent = [name or "" for name in turn.output.responses[before:]]
         if (
             not sent
             or STORE_UNAVAILABLE_RESPONSE in sent  # the database does not answer now
@@ -88,45 +82,17 @@ class NoticeTurn:
             return
         if FULL_NOTICE_AFTER.intersection(sent):
             for notice in notices:
-                await send_response(
-                    self.app,
-                    output,
-                    message.sender_id,
-                    notice.response,
-                    in_conversation_language=True,
-                    **notice.template_values(),
+                await self.pipeline.send(
+                    turn, notice.response, in_conversation_language=True, **notice.template_values()
                 )
         else:
             titles = "; ".join(notice.title for notice in notices)
-            await send_response(
-                self.app,
-                output,
-                message.sender_id,
-                n.POINTER_RESPONSE,
-                in_conversation_language=True,
-                titels=titles,
-            )
+            await self.pipeline.send(turn, n.POINTER_RESPONSE, in_conversation_language=True, titels=titles)
 
-    async def serve_notices(self, _: Request) -> HTTPResponse:
+    async def serve(self, _: Request) -> HTTPResponse:
         notices = await self.current()
         if notices is None:
             return response.json({"error": "notices unavailable"}, status=503)
         return response.json(
             {"notices": [notice.public() for notice in notices]}, headers={"Cache-Control": "no-cache"}
         )
-
-
-def with_notices(
-    channel_blueprint: Callable[[Callable], Blueprint], on_new_message: Callable, serve: bool = False
-) -> Blueprint:
-    """The channel's blueprint with NoticeTurn around its handler; `serve`: GET <prefix>/notice."""
-    handler = NoticeTurn(on_new_message)
-    blueprint = channel_blueprint(handler)
-    blueprint.listener("before_server_start")(handler.remember_server)
-    if serve:
-
-        async def notice(request: Request) -> HTTPResponse:  # Sanic routes need a function
-            return await handler.serve_notices(request)
-
-        blueprint.route("/notice", methods=["GET"])(notice)
-    return blueprint

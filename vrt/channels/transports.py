@@ -1,23 +1,22 @@
-"""REST and socket.io input channels that check and redact every message before Rasa sees it.
+"""The REST and socket.io channels of credentials.yml: where a resident's message comes in,
+and its replies go out. What happens to the message in between is the turn pipeline of
+vrt/channels/turn.py (privacy gate, crisis notices, never silent, then Rasa).
 
 Referenced from credentials.yml by module path (vrt.channels.transports.RestInput and
 vrt.channels.transports.SocketIOInput). They keep Rasa's URLs (/webhooks/rest/webhook,
-/socket.io) and channel names ("rest", "socketio"), and pass the checked message on through
-vrt.channels.never_silent.never_silent (a reply also when a part of the bot fails) and
-vrt.channels.notices.with_notices (the active crisis notice after each answer). Options in
-credentials.yml, per channel:
+/socket.io) and channel names ("rest", "socketio"). Options in credentials.yml, per channel:
 
-  max_message_chars  longer messages get a short Dutch note instead of an answer (1000)
+  max_message_chars  longer messages get a short Dutch note instead of an answer (1000;
+                     vrt/channels/gate.py)
   max_body_bytes     the HTTP body / socket.io packet limit of the server (16384)
 
 What they add to Rasa's channels:
 - a bad request (no JSON object, wrong types, invalid sender) gets a 400 with a short
   reason; a too large body a 413 (REST) or a closed connection (socket.io);
-- the text goes through vrt.privacy.guard (clean, payload allow-list, length cap with
-  the emergency net, redaction); only the widget's feedback metadata is kept;
-- a resident never gets an empty reply, and a failure is logged with a short redacted
-  excerpt, never the whole message;
-- GET /webhooks/rest/emergency serves the emergency patterns of config.yml for the widget;
+- every message goes through the turn pipeline (vrt/channels/turn.py): checked and redacted
+  before Rasa sees it, the active crisis notice after the answer, never an empty reply;
+- GET /webhooks/rest/emergency serves the emergency patterns of config.yml for the widget,
+  GET /webhooks/rest/notice the active crisis notices for its banner;
 - socket.io accepts browser connections only from the origins the Rasa server allows
   for REST (`rasa run --cors ...`, VRT_CORS_ORIGINS in scripts/common.sh);
 - files the server creates (the SQLite tracker store, a --log-file) are readable by the
@@ -32,112 +31,64 @@ import os
 import re
 import uuid
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, FrozenSet, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.channels import rest, socketio
-from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from vrt.channels.never_silent import never_silent
-from vrt.channels.notices import with_notices
+from vrt.channels.gate import PrivacyGate
+from vrt.channels.notices import Notices
+from vrt.channels.turn import OnNewMessage, Pipeline
 from vrt.nlu.emergency import client_net
 from vrt.privacy import guard
-from vrt.privacy.redact import default_redactor
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BODY_BYTES = 16 * 1024
 # Random ids, as the widget (UUID) and socket.io clients make them; never an e-mail address.
 SENDER = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
-
-OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+# Options of credentials.yml that are ours, not Rasa's.
+OPTIONS = ("max_message_chars", "max_body_bytes")
 
 
 class BadRequest(ValueError):
     """The client sent something that is not a message; the text is its reason."""
 
 
-class Gate:
-    """Shared by both channels: the guard, the payloads the bot offers, one turn."""
+class ChannelBase:
+    """What both channels do to the server: private files, a body limit, the turn pipeline."""
 
-    def __init__(self, credentials: Optional[Dict[Text, Any]]) -> None:
+    def set_up(self, credentials: Optional[Dict[Text, Any]]) -> None:
         # Channels are made before the tracker store and a --log-file: from here on, every
         # file the server creates is private to the service user.
         os.umask(0o077)
         credentials = credentials or {}
         self.max_body_bytes = int(credentials.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES))
-        self.redactor = default_redactor()
-        self.guard = guard.MessageGuard(
-            self.redactor,
-            guard.emergency_classifier(),
-            int(credentials.get("max_message_chars", guard.DEFAULT_MAX_MESSAGE_CHARS)),
-        )
-        self.app: Optional[Sanic] = None
-        self._payloads: Optional[FrozenSet[str]] = None
-
-    async def attach(self, app: Sanic, _loop: Any = None) -> None:
-        """before_server_start: remember the app, cap the size of HTTP bodies."""
-        self.app = app
-        app.config.REQUEST_MAX_SIZE = min(app.config.REQUEST_MAX_SIZE, self.max_body_bytes)
-
-    async def protect_store(self, app: Sanic, _loop: Any = None) -> None:
-        """after_server_start: an SQLite tracker store made before this version gets mode 600."""
-        store = getattr(app.ctx, "agent", None) and app.ctx.agent.tracker_store
-        while hasattr(store, "_tracker_store"):  # FailSafeTrackerStore and the like
-            store = store._tracker_store
-        url = getattr(getattr(store, "engine", None), "url", None)
-        if url is not None and url.drivername.startswith("sqlite") and url.database:
-            for path in (Path(url.database), *Path(url.database).parent.glob(Path(url.database).name + "-*")):
-                if path.is_file():
-                    path.chmod(0o600)
+        self.pipeline = Pipeline(credentials)
 
     def listen(self, blueprint: Blueprint) -> None:
         blueprint.listener("before_server_start")(self.attach)
-        blueprint.listener("after_server_start")(self.protect_store)
+        blueprint.listener("after_server_start")(protect_store)
 
-    def payloads(self) -> FrozenSet[str]:
-        """Payloads the loaded model's domain and the knowledge file offer (computed once)."""
-        if self._payloads is None:
-            agent = getattr(self.app.ctx, "agent", None) if self.app else None
-            if agent is None or agent.domain is None:
-                return frozenset()  # no model yet: no payloads at all
-            try:
-                themes = guard.knowledge_payloads()
-            except Exception:  # noqa: BLE001 - theme buttons are then read as words
-                logger.exception("No policy-plan theme payloads: the knowledge file cannot be read")
-                themes = []
-            self._payloads = guard.offered_payloads(agent.domain.responses, [*guard.WIDGET_PAYLOADS, *themes])
-        return self._payloads
+    async def attach(self, app: Sanic, _loop: Any = None) -> None:
+        """before_server_start: the pipeline's app (its one reference); cap the size of HTTP bodies."""
+        self.pipeline.app = app
+        app.config.REQUEST_MAX_SIZE = min(app.config.REQUEST_MAX_SIZE, self.max_body_bytes)
 
-    def metadata(self, metadata: Any) -> Dict[str, str]:
-        return guard.clean_metadata(metadata, self.redactor)
 
-    async def turn(
-        self,
-        on_new_message: OnNewMessage,
-        text: str,
-        output: OutputChannel,
-        sender_id: str,
-        input_channel: str,
-        metadata: Dict[str, str],
-    ) -> None:
-        checked = self.guard.check(text, self.payloads())
-        sent = len(output.messages)
-        if checked.text is not None:
-            try:
-                await on_new_message(
-                    UserMessage(
-                        checked.text, output, sender_id, input_channel=input_channel, metadata=metadata
-                    )
-                )
-            except Exception:  # noqa: BLE001 - the resident gets an answer, the log an excerpt
-                logger.exception("Handling the message %r failed", guard.excerpt(checked.text))
-        for note in checked.notes:
-            await output.send_text_message(sender_id, note)
-        if len(output.messages) == sent:
-            await output.send_text_message(sender_id, guard.SORRY)
+async def protect_store(app: Sanic, _loop: Any = None) -> None:
+    """after_server_start: an SQLite tracker store made before this version gets mode 600."""
+    store = getattr(app.ctx, "agent", None) and app.ctx.agent.tracker_store
+    while hasattr(store, "_tracker_store"):  # FailSafeTrackerStore and the like
+        store = store._tracker_store
+    url = getattr(getattr(store, "engine", None), "url", None)
+    if url is not None and url.drivername.startswith("sqlite") and url.database:
+        for path in (Path(url.database), *Path(url.database).parent.glob(Path(url.database).name + "-*")):
+            if path.is_file():
+                path.chmod(0o600)
 
 
 def _sender(value: Any) -> str:
@@ -166,7 +117,7 @@ def with_language(messages: List[Dict[Text, Any]], request: Request) -> List[Dic
     return messages
 
 
-class RestInput(rest.RestInput):
+class RestInput(ChannelBase, rest.RestInput):
     """POST /webhooks/rest/webhook {"sender": "...", "message": "...", "metadata": {...}}."""
 
     @classmethod
@@ -178,7 +129,7 @@ class RestInput(rest.RestInput):
         return cls(credentials)
 
     def __init__(self, credentials: Optional[Dict[Text, Any]] = None) -> None:
-        self.gate = Gate(credentials)
+        self.set_up(credentials)
 
     @staticmethod
     def parse(body: bytes) -> Dict[str, Any]:
@@ -196,14 +147,8 @@ class RestInput(rest.RestInput):
         return {"sender": _sender(data.get("sender")), "message": data["message"], "metadata": metadata}
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        # never_silent inside, so the notice layer sees its reply too; GET /webhooks/rest/notice
-        return never_silent(
-            lambda handler: with_notices(self.checked_blueprint, handler, serve=True), on_new_message
-        )
-
-    def checked_blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         webhook = Blueprint("vrt_rest_webhook", __name__)
-        self.gate.listen(webhook)
+        self.listen(webhook)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -211,7 +156,7 @@ class RestInput(rest.RestInput):
 
         # The emergency net of config.yml for the widget, which shows "Bel nu 112" at once
         # (vrt.nlu.emergency.client_net). Static per server start: browsers and nginx may cache it.
-        emergency_net = client_net(self.gate.guard.emergency)
+        emergency_net = client_net(self.pipeline.step(PrivacyGate).guard.emergency)
 
         @webhook.route("/emergency", methods=["GET"])
         async def emergency(_: Request) -> HTTPResponse:
@@ -224,21 +169,23 @@ class RestInput(rest.RestInput):
             except BadRequest as reason:
                 return response.json({"error": str(reason)}, status=400)
             collector = CollectingOutputChannel()
-            await self.gate.turn(
-                on_new_message,
-                data["message"],
-                collector,
-                data["sender"],
-                self.name(),
-                self.gate.metadata(data["metadata"]),
+            await self.pipeline.run(
+                on_new_message, collector, data["sender"], self.name(), data["message"], data["metadata"]
             )
             return response.json(with_language(collector.messages, request))
+
+        # The widget's banner: the active crisis notices (read-only).
+        notices = self.pipeline.step(Notices)
+
+        @webhook.route("/notice", methods=["GET"])
+        async def notice(request: Request) -> HTTPResponse:  # Sanic routes need a function
+            return await notices.serve(request)
 
         return webhook
 
 
 class _SocketIOOutput(socketio.SocketIOOutput):
-    """Rasa's socket.io output that also keeps what it sent (to never leave a turn empty)."""
+    """Rasa's socket.io output that also keeps what it sent (CountingOutputChannel.delivered)."""
 
     def __init__(self, sio: Any, bot_message_evt: Text) -> None:
         super().__init__(sio, bot_message_evt)
@@ -257,38 +204,34 @@ class _SocketIOOutput(socketio.SocketIOOutput):
         await self._send_message(recipient_id, {"custom": json_message})
 
 
-class SocketIOInput(socketio.SocketIOInput):
-    """Rasa's socket.io channel with checked messages and an origin allow-list."""
+class SocketIOInput(ChannelBase, socketio.SocketIOInput):
+    """Rasa's socket.io channel with the turn pipeline and an origin allow-list."""
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "SocketIOInput":
         credentials = credentials or {}
-        channel = super().from_credentials(
-            {k: v for k, v in credentials.items() if k not in ("max_message_chars", "max_body_bytes")}
-        )
-        channel.gate = Gate(credentials)
+        channel = super().from_credentials({k: v for k, v in credentials.items() if k not in OPTIONS})
+        channel.set_up(credentials)
         return channel
 
     def allowed_origin(self, origin: Optional[str]) -> bool:
         """Browsers send an Origin header; it must be one the server allows for REST (CORS)."""
         from sanic_cors.core import try_match_any
 
-        cors = getattr(self.gate.app.ctx, "sanic_cors", None) if self.gate.app else None
+        app = self.pipeline.app
+        cors = getattr(app.ctx, "sanic_cors", None) if app else None
         origins = [o for _, options in getattr(cors, "resources", []) for o in options.get("origins") or []]
         return bool(origin) and (".*" in origins or try_match_any(origin, [o for o in origins if o]))
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        return never_silent(lambda handler: with_notices(self.checked_blueprint, handler), on_new_message)
-
-    def checked_blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         webhook = super().blueprint(on_new_message)  # Rasa's routes; handlers replaced below
-        self.gate.listen(webhook)
+        self.listen(webhook)
         sio = self.sio
         sio.eio.cors_allowed_origins = self.allowed_origin
         # sanic-cors (`rasa run --cors`) already sets the CORS headers on /socket.io/ responses;
         # engineio's own copy would make browsers reject the doubled Access-Control-Allow-Origin.
         sio.eio._cors_headers = lambda environ: []
-        sio.eio.max_http_buffer_size = self.gate.max_body_bytes
+        sio.eio.max_http_buffer_size = self.max_body_bytes
 
         async def session_request(sid: Text, data: Any) -> None:
             session_id = data.get("session_id") if isinstance(data, dict) else None
@@ -320,9 +263,7 @@ class SocketIOInput(socketio.SocketIOInput):
                     metadata = json.loads(metadata)
                 except ValueError:
                     metadata = None
-            await self.gate.turn(
-                on_new_message, text, output, sender_id, self.name(), self.gate.metadata(metadata)
-            )
+            await self.pipeline.run(on_new_message, output, sender_id, self.name(), text, metadata)
 
         sio.on("session_request", session_request, namespace=self.namespace)
         sio.on(self.user_message_evt, handle_message, namespace=self.namespace)

@@ -3,6 +3,8 @@
 - lexicon/regex/noodgeval.yml: the emergency nets of vrt.nlu.emergency.EmergencyKeywordClassifier
   (`regex:` groups `patterns`, `unsure_patterns`, `ordinary_question`, `english_patterns`,
   `english_short_patterns`, `english_unsure_patterns`, `english_ordinary_question`);
+- lexicon/regex/na_noodgeval.yml: the `what_now` patterns of vrt.core.policies.EmergencyFollowUpPolicy
+  (what residents ask right after an emergency answer, Dutch and English);
 - lexicon/lookups/taal.yml: the word lists of vrt.nlu.language_detector.LanguageDetector
   (`lookup:` tables);
 - knowledge/gemeenten.yml: the municipalities and places, language-neutral names for the detector
@@ -34,6 +36,7 @@ from vrt.paths import KNOWLEDGE, ROOT
 
 LEXICON = ROOT / "lexicon"
 EMERGENCY_NETS = LEXICON / "regex" / "noodgeval.yml"
+EMERGENCY_FOLLOW_UPS = LEXICON / "regex" / "na_noodgeval.yml"
 LANGUAGE_LISTS = LEXICON / "lookups" / "taal.yml"
 MUNICIPALITIES = KNOWLEDGE / "gemeenten.yml"
 
@@ -96,6 +99,13 @@ def emergency_nets(path: Path = EMERGENCY_NETS) -> Dict[Text, List[Text]]:
         [n for n in EMERGENCY_LISTS if n not in regexes],
     )
     return {name: regexes[name] for name in EMERGENCY_LISTS}
+
+
+def emergency_follow_ups(path: Path = EMERGENCY_FOLLOW_UPS) -> List[Text]:
+    """EmergencyFollowUpPolicy's `what_now` patterns ("wat moet ik doen", "what now")."""
+    regexes = read_nlu_lists(path).regexes
+    _check_names(path, [n for n in regexes if n != "what_now"], [] if "what_now" in regexes else ["what_now"])
+    return regexes["what_now"]
 
 
 def municipality_terms(path: Path = MUNICIPALITIES) -> List[Text]:

@@ -44,6 +44,8 @@ WIDGET_PAYLOADS = (
     # The widget's language switch (README, "English").
     '/taal_kiezen{"taal":"en"}',
     '/taal_kiezen{"taal":"nl"}',
+    # "Iets anders" under a clarifying question (action_verduidelijk, README "Asking back").
+    "/buiten_bereik",
 )
 # Metadata kept from a client, with the longest value kept: the widget's feedback.
 METADATA_KEYS = {"feedback": 20, "antwoord": 1000, "antwoord_id": 64}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 from rapidfuzz import fuzz, process
 
@@ -15,6 +16,9 @@ from vrt.report.models import ModelInfo
 
 # Two questions with at least this token-sort similarity (0-100) count as one question.
 SIMILARITY = 85
+# The clarifying question (actions/verduidelijk.py) and a click on one of its answers.
+CLARIFY_ACTION = "action_verduidelijk"
+CLARIFY_CLICK = re.compile(r"^/faq/(?P<topic>\w+)$")
 
 
 @dataclass
@@ -65,6 +69,8 @@ class Report:
     emergencies: int
     models: List[ModelInfo]
     staff_turns: int
+    # (typed question, chosen FAQ topic): the bot asked back and the resident clicked an answer.
+    clarified: List[Tuple[Turn, str]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -125,7 +131,14 @@ def build_report(
     thumbs_up = 0
     low: List[Turn] = []
     emergencies = 0
+    clarified: List[Tuple[Turn, str]] = []
+    previous: Dict[str, Turn] = {}
     for turn in sorted(turns, key=lambda t: t.timestamp):
+        asked = previous.get(turn.conversation)
+        previous[turn.conversation] = turn
+        click = CLARIFY_CLICK.match(turn.text)
+        if click and asked is not None and CLARIFY_ACTION in asked.actions and not asked.is_payload:
+            clarified.append((asked, f"faq/{click['topic']}"))
         figures = days.setdefault(turn.day, DayFigures(day=turn.day))
         figures.resident_messages += 1
         figures.messages += 1 + len(turn.bot_texts)
@@ -161,4 +174,5 @@ def build_report(
         emergencies=emergencies,
         models=models,
         staff_turns=staff_turns,
+        clarified=clarified,
     )

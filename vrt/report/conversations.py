@@ -18,6 +18,7 @@ from typing import Dict, Iterator, List, Optional
 from tqdm import tqdm
 
 from vrt.nlu.nlu_trace import retrieval_topic
+from vrt.paths import DOMAIN
 
 # What the resident got when the bot did not know the answer.
 UNANSWERED_ACTIONS = {
@@ -117,7 +118,7 @@ def open_tracker_store(endpoints: Path):
     from rasa.utils.endpoints import read_endpoint_config
 
     config = read_endpoint_config(str(endpoints), "tracker_store")
-    domain = Domain.load(str(Path(__file__).resolve().parent.parent / "domain.yml"))
+    domain = Domain.load(str(DOMAIN))
     return TrackerStore.create(config, domain=domain)
 
 

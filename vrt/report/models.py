@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+from vrt.paths import ROOT
+
+MODELS_DIR = ROOT / "models"
 
 
 @dataclass

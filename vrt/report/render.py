@@ -1,18 +1,18 @@
 """The report as text (terminal), CSV files and an HTML page with charts.
 
-The Dutch wording lives in the templates next to this file; CSV files use ";" and a
-byte-order mark, so that Excel with Dutch settings opens them as columns.
+The Dutch wording lives in the templates next to this file. Residents' text is made
+harmless for each format by vrt.report.safe (escaped HTML, neutralised CSV cells).
 """
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Dict, List
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from vrt.report.analysis import Report
+from vrt.report.safe import escaped_template, visible, write_csv
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -23,9 +23,11 @@ def _shorten(text: str, width: int = 100) -> str:
 
 
 def environment() -> Environment:
+    """Autoescaping for every template but the plain-text ones; every printed value `visible`."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"]),
+        autoescape=escaped_template,
+        finalize=visible,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -111,8 +113,7 @@ def write_files(report: Report, out_dir: Path) -> List[Path]:
     written = []
     for name, rows in csv_tables(report).items():
         path = out_dir / name
-        with path.open("w", newline="", encoding="utf-8-sig") as handle:
-            csv.writer(handle, delimiter=";").writerows(rows)
+        write_csv(path, rows)
         written.append(path)
     html = out_dir / "rapport.html"
     html.write_text(render_html(report), encoding="utf-8")

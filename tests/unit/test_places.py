@@ -1,0 +1,105 @@
+"""Yes or no about places: the patterns of lexicon/regex/plaatsen.yml, the municipality lists,
+and action_plaats with a real rasa-sdk tracker and dispatcher."""
+
+import pytest
+
+from actions.plaats import ActionPlaats
+from vrt.nlu.places import (
+    OTHER_DUTCH,
+    TWENTE,
+    UNKNOWN,
+    dutch_municipalities,
+    kind_of_place,
+    place_questions,
+    twente_municipalities,
+)
+
+
+def test_the_14_are_dutch_municipalities_in_the_maintained_list():
+    assert len(twente_municipalities()) == 14
+    assert set(twente_municipalities()) <= set(dutch_municipalities())
+    assert 340 <= len(dutch_municipalities()) <= 360
+
+
+@pytest.mark.parametrize(
+    "text, place, kind",
+    [
+        ("is oldenzaal ook van jullie", "Oldenzaal", TWENTE),
+        ("valt Oldenzaal onder jullie?", "Oldenzaal", TWENTE),
+        ("hoort enschede er ook bij?", "Enschede", TWENTE),
+        ("valt hof van twente onder de veiligheidsregio", "Hof van Twente", TWENTE),
+        ("is losser one of your municipalities", "Losser", TWENTE),
+        ("oldenzaal ook?", "Oldenzaal", TWENTE),
+        ("en zwolle?", "Zwolle", OTHER_DUTCH),
+        ("and Arnhem?", "Arnhem", OTHER_DUTCH),
+        ("werken jullie ook in deventer", "Deventer", OTHER_DUTCH),
+        ("does Nijmegen belong to VRT", "Nijmegen", OTHER_DUTCH),
+        ("do you also cover amsterdam", "Amsterdam", OTHER_DUTCH),
+        ("valt Nordhorn ook onder vrt", "Nordhorn", UNKNOWN),
+        ("hoort delden er ook bij", "Delden", UNKNOWN),
+        ("is De Lutte van jullie", "De Lutte", UNKNOWN),
+    ],
+)
+def test_place_questions_name_the_place_and_its_kind(text, place, kind):
+    assert place_questions().place_asked(text) == (place, kind)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hoort de brandweer ook bij jullie",
+        "zit de ghor bij jullie",
+        "hoort het ziekenhuis bij jullie",
+        "valt dat ook onder jullie",
+        "hoeveel kazernes hebben jullie",
+        "wat is er aan de hand in hengelo",
+        "ik woon in enschede, hoeveel kazernes hebben jullie",
+        "en nu?",
+        "en hoeveel?",
+        "en wie betaalt dat",
+    ],
+)
+def test_other_questions_are_no_place_questions(text):
+    assert place_questions().place_asked(text) is None
+
+
+@pytest.mark.parametrize(
+    "place, response",
+    [("Oldenzaal", "utter_plaats_ja"), ("Zwolle", "utter_plaats_nee"), ("Gronau", "utter_plaats_onbekend")],
+)
+def test_action_answers_yes_no_or_the_list(place, response, dispatcher, domain, load_tracker):
+    tracker = load_tracker(
+        "beleidsplan_zonder_thema",
+        latest_message={
+            "text": f"hoort {place} bij jullie",
+            "intent": {"name": "plaats", "confidence": 1.0},
+            "entities": [{"entity": "plaats", "value": place}],
+        },
+    )
+    ActionPlaats().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == response
+    assert dispatcher.messages[0]["plaats"] == place
+    assert response in domain["responses"]
+
+
+def test_action_without_a_place_gives_the_14(dispatcher, domain, load_tracker):
+    tracker = load_tracker(
+        "beleidsplan_zonder_thema",
+        latest_message={"text": "welke plaatsen", "intent": {"name": "plaats"}, "entities": []},
+    )
+    ActionPlaats().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == "utter_faq/gemeenten"
+
+
+def test_kind_of_place_needs_the_whole_name():
+    assert kind_of_place("Hof van Twente") == TWENTE
+    assert kind_of_place("Twente") == UNKNOWN
+    assert kind_of_place("Zwolle") == OTHER_DUTCH
+
+
+def test_the_place_entity_has_its_span_in_the_residents_text():
+    """Rasa's test stories compare entities by their span (`start`, `end`)."""
+    from vrt.nlu.place_classifier import span_of
+
+    assert span_of("Hof van Twente", "valt hof-van twente onder jullie") == (5, 19)
+    assert span_of("Zwolle", "en zwolle?") == (3, 9)

@@ -1,0 +1,102 @@
+"""Ask back ("Bedoel je ...?") when the FAQ answer is unsure but not hopeless.
+
+After FaqConfidenceGate (weak guesses, top topic below its threshold, go to the fallback) and
+the out-of-scope veto, a message still filed under `faq` becomes intent `verduidelijk` when its
+best topic is only middling (below `band`) or the best two are close (within `margin`). The
+candidates (the best topics, at most `max_buttons`, each at least `ratio` times the best one's
+confidence) go into the parse data as `verduidelijk_onderwerpen`; action_verduidelijk
+(actions/verduidelijk.py) offers them as buttons. The thresholds come from 5-fold CV of the
+lexical classifier on the training data (`python -m bench.clarify_cv`, figures in config.yml).
+Before the emergency net, which keeps the last word.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Sequence, Text, Tuple
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.constants import (
+    RESPONSE_SELECTOR_PROPERTY_NAME,
+    RESPONSE_SELECTOR_RANKING_KEY,
+)
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_RANKING_KEY,
+    INTENT_RESPONSE_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+)
+from rasa.shared.nlu.training_data.message import Message
+
+from vrt.nlu.base import ConfiguredComponent
+
+CANDIDATES_KEY = "verduidelijk_onderwerpen"
+
+
+def should_clarify(confidences: Sequence[float], floor: float, band: float, margin: float) -> bool:
+    """Top confidence at or above the gate's floor and either below `band` or within `margin` of the second."""
+    if not confidences or confidences[0] < floor:
+        return False
+    second = confidences[1] if len(confidences) > 1 else 0.0
+    return confidences[0] < band or confidences[0] - second < margin
+
+
+def candidates(ranking: Sequence[Tuple[Text, float]], max_buttons: int, ratio: float) -> List[Text]:
+    """The best topics worth a button: at least two, the rest only if close to the best."""
+    if not ranking:
+        return []
+    best = ranking[0][1]
+    chosen = [
+        key
+        for i, (key, confidence) in enumerate(ranking[:max_buttons])
+        if i < 2 or confidence >= ratio * best
+    ]
+    return chosen
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class ClarifyingQuestion(ConfiguredComponent):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "retrieval_intent": "faq",
+            "intent": "verduidelijk",
+            "floor": 0.25,
+            "band": 0.4,
+            "margin": 0.1,
+            "max_buttons": 3,
+            "ratio": 0.5,
+        }
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        super().__init__(config)
+        self.retrieval_intent = config["retrieval_intent"]
+        self.intent = config["intent"]
+        self.floor = float(config["floor"])
+        self.band = float(config["band"])
+        self.margin = float(config["margin"])
+        self.max_buttons = int(config["max_buttons"])
+        self.ratio = float(config["ratio"])
+
+    def ranking(self, message: Message) -> List[Tuple[Text, float]]:
+        selector = message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {}
+        entries = (selector.get(self.retrieval_intent) or {}).get(RESPONSE_SELECTOR_RANKING_KEY) or []
+        return [
+            (entry[INTENT_RESPONSE_KEY], float(entry[PREDICTED_CONFIDENCE_KEY]))
+            for entry in entries
+            if entry.get(INTENT_RESPONSE_KEY)
+        ]
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            if (message.get(INTENT) or {}).get("name") != self.retrieval_intent:
+                continue
+            ranking = self.ranking(message)
+            if not should_clarify([c for _, c in ranking], self.floor, self.band, self.margin):
+                continue
+            intent = {"name": self.intent, "confidence": 1.0 - ranking[0][1]}
+            message.set(INTENT, intent, add_to_output=True)
+            message.set(
+                INTENT_RANKING_KEY, [intent, *(message.get(INTENT_RANKING_KEY) or [])], add_to_output=True
+            )
+            message.set(CANDIDATES_KEY, candidates(ranking, self.max_buttons, self.ratio), add_to_output=True)
+        return messages

@@ -1,0 +1,183 @@
+"""Yes or no about places: "valt Oldenzaal onder jullie?", "is Zwolle ook van VRT?", "en Arnhem?".
+
+Residents ask whether their town belongs to VRT, and before this component they got the list of
+14 municipalities at best, never "ja" or "nee" (0 of 8 such questions answered right, measured
+from outside). Three kinds of place:
+
+- one of the 14 municipalities of knowledge/gemeenten.yml (the sources): "ja";
+- any other Dutch municipality: "nee", with the list. The list of all Dutch municipalities is
+  not written here from memory: it is the one `deduce` 2.5 ships (deduce-data/lookup_lists/
+  locations/municipalities.txt, 346 names including the 2023 mergers), a maintained list the
+  project already installs for the redaction of personal data;
+- a place the bot cannot place (a village, a German town): the 14 municipalities, and that the
+  place belongs to VRT only if it lies in one of them. The sources name no villages, so the bot
+  does not guess.
+
+`vrt.nlu.place_classifier.PlaceQuestionClassifier` sets the intent `plaats` and the entity `plaats` when a message asks
+whether a place belongs to VRT (the patterns of lexicon/regex/plaatsen.yml), or when it is only
+a known place as a follow-up ("en zwolle?", "and Arnhem?", "oldenzaal ook?"). action_plaats
+(actions/plaats.py) answers with `kind_of_place`.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import re
+from pathlib import Path
+from typing import FrozenSet, List, Optional, Tuple
+
+from vrt.nlu.lexicon import LEXICON, read_nlu_lists
+from vrt.nlu.text import normalise
+
+PLACE_QUESTIONS = LEXICON / "regex" / "plaatsen.yml"
+
+TWENTE = "ja"
+OTHER_DUTCH = "nee"
+UNKNOWN = "onbekend"
+
+
+def _words(text: str) -> str:
+    return normalise(text).replace("-", " ")
+
+
+@functools.lru_cache(maxsize=1)
+def dutch_municipalities() -> Tuple[str, ...]:
+    """All Dutch municipalities, as deduce's list spells them ("Hof Van Twente" -> "Hof van Twente")."""
+    folder = Path(importlib.metadata.distribution("deduce").locate_file("deduce-data/lookup_lists"))
+    names = (folder / "locations" / "municipalities.txt").read_text(encoding="utf-8").splitlines()
+    small = {"van", "aan", "en", "de", "den", "der", "op", "in", "het", "ter"}
+    return tuple(
+        " ".join(w.lower() if i and w.lower() in small else w for i, w in enumerate(name.split(" ")))
+        for name in (n.strip() for n in names)
+        if name
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def twente_municipalities() -> Tuple[str, ...]:
+    from vrt.notices.notices import load_municipalities
+
+    return load_municipalities().names
+
+
+@functools.lru_cache(maxsize=1)
+def _known() -> Tuple[Tuple[str, str, str], ...]:
+    """(words, name, kind) for every known municipality, longest first: "hof van twente" before "twente"."""
+    twente = {_words(n): n for n in twente_municipalities()}
+    known = {**{_words(n): n for n in dutch_municipalities()}, **twente}
+    rows = [(words, name, TWENTE if words in twente else OTHER_DUTCH) for words, name in known.items()]
+    return tuple(sorted(rows, key=lambda row: -len(row[0])))
+
+
+def find_place(text: str) -> Optional[Tuple[str, str]]:
+    """(name, kind) of the first known municipality the text names, longest name first."""
+    padded = f" {_words(text)} "
+    for words, name, kind in _known():
+        if f" {words} " in padded:
+            return name, kind
+    return None
+
+
+def _deduce_list(relative: str) -> List[str]:
+    folder = Path(importlib.metadata.distribution("deduce").locate_file("deduce-data/lookup_lists"))
+    return [
+        line.strip() for line in (folder / relative).read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+
+
+@functools.lru_cache(maxsize=1)
+def _residences() -> FrozenSet[str]:
+    """Dutch towns and villages (deduce's list of woonplaatsen)."""
+    return frozenset(_words(name) for name in _deduce_list("locations/residences.txt"))
+
+
+@functools.lru_cache(maxsize=1)
+def _common_words() -> FrozenSet[str]:
+    """Dutch words that are not a place: deduce's stop words and its 1,000 most frequent terms."""
+    return frozenset(
+        _words(w) for w in [*_deduce_list("stop_words.txt"), *_deduce_list("top_1000_terms.txt")]
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _project_words() -> FrozenSet[str]:
+    """Every word of the training data, the answers and the knowledge files: the things the bot
+    knows about ("rampenbestrijding", "network") are no places."""
+    from vrt.privacy.redact import project_vocabulary
+
+    return project_vocabulary()
+
+
+def looks_like_place(candidate: str, not_places: FrozenSet[str]) -> bool:
+    """A Dutch town or village (deduce's list), or one or two words that are neither common
+    Dutch, nor a word of the bot's own data, nor listed as no place in lexicon/regex/plaatsen.yml.
+    Measured on the held-out set: without the data's words, "is rampenbestrijding in twente
+    jullie taak?" and "why is the network in twente so important" were read as places."""
+    words = _words(candidate)
+    if not words or words in not_places:
+        return False
+    if words in _residences():
+        return True
+    return len(words.split()) <= 2 and not any(
+        word in _common_words() or word in not_places or word in _project_words() for word in words.split()
+    )
+
+
+def kind_of_place(name: str) -> str:
+    found = find_place(name)
+    if found and _words(found[0]) == _words(name):
+        return found[1]
+    return UNKNOWN
+
+
+def tidy_name(candidate: str) -> str:
+    """A place a resident typed, shown back capitalised: "gronau" -> "Gronau", "de lutte" -> "De Lutte"."""
+    return " ".join(word[:1].upper() + word[1:] for word in candidate.split())
+
+
+class PlaceQuestions:
+    """The questions about places in a message, from the patterns of the data file.
+
+    `membership`: regular expressions on the normalised text with a group named `plaats`
+    ("valt (?P<plaats>...) onder jullie"); `followup`: a message that is only a place
+    ("en (?P<plaats>...)"), which counts only for a known municipality.
+    """
+
+    def __init__(self, membership: List[str], followup: List[str], not_places: FrozenSet[str]) -> None:
+        self.membership = [re.compile(p) for p in membership]
+        self.followup = [re.compile(p) for p in followup]
+        self.not_places = not_places
+
+    def place_asked(self, text: str) -> Optional[Tuple[str, str]]:
+        """(name, kind) of the place the message asks about, or None when it asks about none."""
+        normalised = normalise(text)
+        for pattern in self.membership:
+            match = pattern.search(normalised)
+            if match:
+                candidate = match.group("plaats").strip()
+                found = find_place(candidate)
+                if found and _words(found[0]) == _words(candidate):
+                    return found
+                if found:  # "zit mijn burgemeester van Losser in jullie bestuur": not a place question
+                    continue
+                if looks_like_place(candidate, self.not_places):
+                    return tidy_name(candidate), UNKNOWN
+        for pattern in self.followup:
+            match = pattern.fullmatch(normalised)
+            if match:
+                found = find_place(match.group("plaats"))
+                if found and _words(found[0]) == _words(match.group("plaats")):
+                    return found
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def place_questions(path: Path = PLACE_QUESTIONS) -> PlaceQuestions:
+    """The patterns and the no-place words of lexicon/regex/plaatsen.yml (vrt/nlu/lexicon.py)."""
+    lists = read_nlu_lists(path)
+    return PlaceQuestions(
+        lists.regexes["plaats_lidmaatschap"],
+        lists.regexes["plaats_vervolg"],
+        frozenset(_words(w) for w in lists.lookups.get("plaats_geen_plaats", ())),
+    )
