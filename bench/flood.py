@@ -2,9 +2,10 @@
 (tests/cluster/test_cluster.py and make bench-cluster; README, "Crisis-day scale").
 
 Every address is a loopback one (all of 127.0.0.0/8 is this machine), so nginx sees the
-flooder (FLOODER_ADDRESS) and each resident (bench.load.resident_address) as different clients. The
-flooder is a process of its own, as an attacker on another machine would be, so its busy loop
-does not hold up the residents' clients; it still shares this machine's cores with the servers.
+flooder (bench.flooder.FLOODER_ADDRESS) and each resident (bench.load.resident_address) as
+different clients. The flooder is a process of its own, as an attacker on another machine
+would be, so its busy loop does not hold up the residents' clients; it still shares this
+machine's cores with the servers.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import select
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -25,9 +26,7 @@ import aiohttp
 from bench.load import percentile, resident_address
 from vrt.ops.servers import ROOT
 
-FLOODER_ADDRESS = "127.0.2.1"
 FLOOD_CONNECTIONS = 20  # as the flood measured before the limit per client (issue 25)
-HEADERS = {"Content-Type", "Retry-After", "Access-Control-Allow-Origin"}  # kept of one answer per status
 
 
 @dataclass
@@ -61,57 +60,27 @@ async def resident(
     return turns
 
 
-async def _flood(url: str, stop, connections: int, sender: str) -> dict:
-    statuses: Counter = Counter()
-    sample: Dict[int, dict] = {}
-    started = time.monotonic()
-    connector = aiohttp.TCPConnector(local_addr=(FLOODER_ADDRESS, 0), limit=connections)
-    async with aiohttp.ClientSession(connector=connector) as session:
-
-        async def one_connection() -> None:
-            while not stop.is_set():
-                try:
-                    async with session.post(
-                        url,
-                        json={"sender": sender, "message": "hallo"},
-                        timeout=aiohttp.ClientTimeout(total=30),
-                    ) as response:
-                        body = await response.read()
-                        statuses[response.status] += 1
-                        if response.status not in sample:
-                            sample[response.status] = {
-                                "body": json.loads(body) if body else None,
-                                "headers": {k: v for k, v in response.headers.items() if k in HEADERS},
-                            }
-                except (asyncio.TimeoutError, aiohttp.ClientError, ValueError) as exc:
-                    statuses[type(exc).__name__] += 1
-                await asyncio.sleep(0)
-
-        await asyncio.gather(*(one_connection() for _ in range(connections)))
-    seconds = time.monotonic() - started
-    return {
-        "statuses": {str(k): v for k, v in statuses.items()},
-        "requests": sum(statuses.values()),
-        "seconds": round(seconds, 1),
-        "samples": {str(k): v for k, v in sample.items()},
-    }
-
-
 class Flooder:
     """with Flooder(url) as flood: ...; flood.result after the block: statuses, samples.
 
-    The flood runs in `python -m bench.flood` (a process of its own) until its stdin closes.
+    The flood runs in `python -m bench.flooder` (a process of its own) until its stdin closes.
     """
 
     def __init__(self, url: str, connections: int = FLOOD_CONNECTIONS, sender: str = "flood") -> None:
-        self.command = [sys.executable, "-m", "bench.flood", url, str(connections), sender]
+        self.command = [sys.executable, "-m", "bench.flooder", url, str(connections), sender]
         self.process: Optional[subprocess.Popen] = None
         self.result: Optional[dict] = None
 
     def __enter__(self) -> "Flooder":
+        """Returns once the flood is on (its first answer came): the process takes seconds to
+        import its packages on a busy machine."""
         self.process = subprocess.Popen(
             self.command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
+        ready, _, _ = select.select([self.process.stdout], [], [], 120)
+        if not ready or self.process.stdout.readline().strip() != "flooding":
+            self.process.kill()
+            raise RuntimeError("the flooder did not start within 120 s")
         return self
 
     def __exit__(self, *exc) -> None:
@@ -123,15 +92,6 @@ class Flooder:
         if self.process.returncode:
             raise RuntimeError(f"the flooder failed (exit code {self.process.returncode})")
         self.result = json.loads(output)
-
-
-async def _flood_until_stdin_closes(url: str, connections: int, sender: str) -> dict:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    threading.Thread(
-        target=lambda: (sys.stdin.read(), loop.call_soon_threadsafe(stop.set)), daemon=True
-    ).start()
-    return await _flood(url, stop, connections, sender)
 
 
 async def residents_chat(
@@ -171,7 +131,6 @@ def flood_while_residents_chat(
     Returns both sets of turns, their summaries and the flooder's counts."""
     quiet = asyncio.run(residents_chat(url, messages, f"{tag}-quiet", residents, think_s))
     with Flooder(url) as flood:
-        time.sleep(2)  # the flood is on before the first resident writes
         flooded = asyncio.run(residents_chat(url, messages, f"{tag}-flood", residents, think_s))
     result = flood.result
     return {
@@ -194,8 +153,3 @@ def figures(result: Dict[str, Any]) -> dict:
         "residents_during_flood": result["residents_during_flood"],
         "flooder": flooder,
     }
-
-
-if __name__ == "__main__":  # the flooder: URL CONNECTIONS SENDER; prints its counts as JSON
-    url, connections, sender = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    print(json.dumps(asyncio.run(_flood_until_stdin_closes(url, connections, sender))))

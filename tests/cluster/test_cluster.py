@@ -61,10 +61,17 @@ def stored_user_texts(cluster: Cluster, sender: str) -> List[str]:
     return [json.loads(row[0])["text"] for row in rows]
 
 
+# Between a Load conversation's turns: a very fast resident (4 messages a second). Without it
+# a conversation whose answers come at once (a store down) sends faster than nginx lets one
+# address (5 a second), as no resident does.
+THINK_S = 0.25
+
+
 class Load:
-    """Residents talking through nginx in the background: each thread is one conversation that
-    repeats the policy-plan question and its follow-up. A busy answer or a failed request is
-    sent once more a second later (as a resident does); `outcomes` counts what came back."""
+    """Residents talking through nginx in the background: each thread is one conversation, on
+    an address of its own, that repeats the policy-plan question and its follow-up. A busy
+    answer or a failed request is sent once more a second later (as a resident does);
+    `outcomes` counts what came back."""
 
     def __init__(self, cluster: Cluster, conversations: int = 4) -> None:
         self.cluster = cluster
@@ -104,6 +111,7 @@ class Load:
                 if retry != "answered":
                     self.failed_twice.append(f"{sender} {message!r}: {outcome}, then {retry}")
             turn += 1
+            time.sleep(THINK_S)
 
     def __enter__(self) -> "Load":
         for thread in self.threads:

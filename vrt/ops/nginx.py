@@ -122,7 +122,9 @@ def values(env: Mapping[str, str], out: Path) -> Dict[str, str]:
         "VRT_NGINX_WORKERS": env.get("VRT_NGINX_WORKERS", "auto"),
         "VRT_NGINX_USER": env.get("VRT_NGINX_USER", "www-data"),
         "VRT_NGINX_RATE": rate,
-        "VRT_NGINX_BURST": str(burst),
+        # nodelay: the burst is taken at once, not spread out at the rate (a resident's message
+        # would wait). nginx refuses "burst=0": no burst is no parameter.
+        "burst": f" burst={burst} nodelay" if burst else "",
         "VRT_NGINX_CONNS_PER_CLIENT": str(in_flight),
         "real_ip": real_ip_lines(env.get("VRT_NGINX_REAL_IP_FROM", "")),
         "VRT_NGINX_DIR": env.get("VRT_NGINX_DIR", str(out)),
