@@ -7,6 +7,10 @@ and with both:
     reaches 300 ms; the highest throughput with p95 < 300 ms is the figure;
   * the surge: 200 residents at once, 5 messages each, and an emergency message 3 s into it
     (its reply time), with p50, p95, errors and busy answers (HTTP 503 from nginx).
+And with both servers, nginx's limit per client address (bench/flood.py): 10 residents, each
+on an address of their own, 5 messages each, without and then during a flood from one address
+over 20 connections: the residents answered and their p50/p95, the flooder's 429s.
+Every resident is on a loopback address of their own (bench/load.py), as nginx limits each.
 Writes results/bench-cluster.json and prints it.
 """
 
@@ -15,12 +19,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import sys
 import time
 
 import aiohttp
 
-from bench import load
+from bench import flood, load
 from vrt.ops.cluster import Cluster, Nginx
 from vrt.ops.servers import ROOT
 
@@ -36,7 +41,7 @@ async def throughput(url: str, texts: list) -> dict:
     best = None
     for users in (1, 2, 4, 8, 16, 32):
         level = load.Level(users=users, duration_s=20, max_requests=3000, think_s=(0.0, 0.05))
-        result = await load.run_level(url, level, texts, f"tp{users}")
+        result = await load.run_level(url, level, texts, f"tp{users}", own_addresses=True)
         levels[users] = {k: result[k] for k in ("p50", "p95", "throughput_rps", "errors", "error_kinds")}
         if result["p95"] is None or result["p95"] >= P95_LIMIT_MS:
             break
@@ -53,7 +58,9 @@ async def surge(url: str, texts: list) -> dict:
         first = (body or [{}])[0].get("text", "")
         return {"ms": round(elapsed), "error": error, "first_words": first[:40]}
 
-    result, nood = await asyncio.gather(load.run_level(url, SURGE, texts, "surge"), emergency())
+    result, nood = await asyncio.gather(
+        load.run_level(url, SURGE, texts, "surge", own_addresses=True), emergency()
+    )
     return {
         **{
             k: result[k] for k in ("p50", "p95", "p99", "errors", "error_kinds", "requests", "throughput_rps")
@@ -91,6 +98,12 @@ def main() -> int:
                 print(name, json.dumps(results[name]), file=sys.stderr, flush=True)
         finally:
             one.remove()
+        # The limit per client address, through the cluster's own nginx (both servers).
+        messages = random.Random(25).sample(texts, 5)
+        results["flood_one_address"] = flood.figures(
+            flood.flood_while_residents_chat(cluster.rest_url, messages, "bench-flood")
+        )
+        print("flood", json.dumps(results["flood_one_address"]), file=sys.stderr, flush=True)
     finally:
         cluster.stop()
     one_tp = results["1 replica"]["throughput"]["messages_per_s_at_p95_under_300ms"]

@@ -3,7 +3,8 @@
 Each resident holds a conversation of a few turns (questions from the held-out set,
 so the bot has not seen them), waits for every reply, thinks a little, and then
 starts a new conversation under a new sender id. Traffic goes to 127.0.0.1 only and
-every level is bounded in time and in requests.
+every level is bounded in time and in requests. With own_addresses each resident connects
+from a loopback address of their own (resident_address), as nginx limits each address.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ def resident_messages() -> Dict[str, List[str]]:
     for intent, texts in sorted(nlu_examples(ROOT / "tests" / "nlu").items()):
         messages.setdefault(intent.split("/")[0], []).extend(texts)
     return messages
+
+
+def resident_address(index: int) -> str:
+    """Resident `index`'s own loopback address (all of 127.0.0.0/8 is this machine)."""
+    return f"127.1.{index // 250}.{index % 250 + 1}"
 
 
 def percentile(values: List[float], q: float) -> Optional[float]:
@@ -77,7 +83,9 @@ async def _turn(session: aiohttp.ClientSession, url: str, sender: str, text: str
     return (time.perf_counter() - start) * 1000, error, body
 
 
-async def run_level(url: str, level: Level, texts: List[str], tag: str, seed: int = 7) -> dict:
+async def run_level(
+    url: str, level: Level, texts: List[str], tag: str, seed: int = 7, own_addresses: bool = False
+) -> dict:
     rng = random.Random(seed)
     latencies: List[float] = []
     errors: Dict[str, int] = {}
@@ -104,9 +112,17 @@ async def run_level(url: str, level: Level, texts: List[str], tag: str, seed: in
                 await asyncio.sleep(rng.uniform(*level.think_s))
             conversation += 1
 
+    async def resident_from_own_address(index: int) -> None:
+        connector = aiohttp.TCPConnector(local_addr=(resident_address(index), 0))
+        async with aiohttp.ClientSession(connector=connector) as session:
+            await resident(index, session)
+
     started = time.monotonic()
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
-        await asyncio.gather(*(resident(i, session) for i in range(level.users)))
+    if own_addresses:
+        await asyncio.gather(*(resident_from_own_address(i) for i in range(level.users)))
+    else:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+            await asyncio.gather(*(resident(i, session) for i in range(level.users)))
     wall = time.monotonic() - started
     requests = len(latencies) + sum(errors.values())
     return {

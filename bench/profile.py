@@ -27,7 +27,7 @@ from typing import List
 import aiohttp
 
 from bench import load
-from vrt.ops.servers import ROOT, VENV_BIN, BotServers, current_model, wait_for
+from vrt.ops.servers import ROOT, VENV_BIN, BotServers, current_model
 
 PROFILE = ROOT / "results" / "profile.prof"
 # Where a turn's CPU goes: (label, file suffix, function name); cumulative time of each.
@@ -69,20 +69,10 @@ def serve(argv: List[str]) -> None:
 
 
 class ProfiledServers(BotServers):
-    def start_rasa(self) -> float:
-        started = time.monotonic()
+    def rasa_command(self) -> List[str]:
         args = [str(VENV_BIN / "python"), "-m", "bench.profile", "serve", "--model", str(self.model)]
-        args += [
-            "--port",
-            str(self.rasa_port),
-            "--credentials",
-            "credentials.yml",
-            "--endpoints",
-            self.endpoints,
-        ]
-        self.rasa_process = self._spawn("rasa", args)
-        wait_for(f"{self.rasa_url}/webhooks/rest/", self.rasa_process, self.workdir / "rasa.log")
-        return time.monotonic() - started
+        args += ["--port", str(self.rasa_port), "--interface", self.interface]
+        return args + ["--credentials", "credentials.yml", "--endpoints", self.endpoints]
 
 
 async def steady_load(url: str, texts: List[str], messages: int, residents: int = 4) -> float:

@@ -770,10 +770,11 @@
       credentials: "omit",
       signal: controller ? controller.signal : undefined
     }).then(function (response) {
-      // An overloaded site answers 503 with a reply shaped like Rasa's ("Het is nu erg druk...").
-      if (response.status === 503) {
+      // An overloaded site answers 503 with a reply shaped like Rasa's ("Het is nu erg druk..."),
+      // and 429 to a connection above its limit ("Er komen nu te veel berichten..."): both shown.
+      if (response.status === 503 || response.status === 429) {
         return response.json().catch(function () { return null; }).then(function (data) {
-          var busy = new Error("HTTP 503");
+          var busy = new Error("HTTP " + response.status);
           if (Array.isArray(data)) busy.replies = data;
           throw busy;
         });
@@ -869,7 +870,8 @@
     }).catch(function (err) {
       var busy = err && err.replies ? botMessages(err.replies).filter(function (m) { return m.text; }) : [];
       if (busy.length || (err && err.timedOut)) {
-        // Overloaded (503 with a reply) or no answer in time: an honest message in the conversation.
+        // Overloaded or over the limit (503 or 429 with a reply) or no answer in time: an honest
+        // message in the conversation.
         self.hideError();
         if (userMsg && busy.length) self.markNotSent(userMsg);
         self.showBotMessages(busy.length ? busy : [{ from: "bot", text: TEXT.timeout, buttons: [] }]);

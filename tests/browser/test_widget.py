@@ -19,6 +19,7 @@ import requests
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import DESKTOP, MOBILE, WebServer, run_axe, save_json
+from vrt.ops.nginx import busy_answer, too_many_answer
 from vrt.ops.servers import free_port
 
 ERROR_TEXT = "De chat is nu niet bereikbaar. Kijk op www.vrtwente.nl. Bij nood: bel 112."
@@ -457,40 +458,41 @@ def test_server_goes_down_mid_conversation(page: Page):
     expect(page.get_by_role("alert")).to_be_hidden()
 
 
-BUSY_TEXT = "Het is nu erg druk. Bij nood: bel 112. Probeer het zo nog eens."
+@pytest.mark.parametrize("status", [503, 429])
+def test_busy_answer_from_the_load_balancer(page: Page, status: int):
+    """nginx answers 503 when the site is overloaded and 429 to a connection above its limit
+    per client, each with a JSON body shaped like Rasa's reply, both languages (vrt.ops.nginx
+    writes them from domain.yml).
 
-
-def test_busy_answer_from_the_load_balancer(page: Page):
-    """An overloaded site's nginx answers 503 with a JSON body shaped like Rasa's reply.
-
-    The 503 comes from a stand-in here (the real nginx is tested by make test-cluster);
-    the widget shows its text as a bot message, marks the question as not sent, and the
+    The answer comes from a stand-in here (the real nginx is tested by make test-cluster);
+    the widget shows its text as bot messages, marks the question as not sent, and the
     112 line stays in view.
     """
-    busy = [{"recipient_id": "x", "text": BUSY_TEXT}]
+    answer = busy_answer() if status == 503 else too_many_answer()
+    assert "Bij nood: bel 112" in answer[0]["text"]
 
-    def overloaded(route):
+    def refused(route):
         if route.request.method != "POST":
             return route.continue_()
         route.fulfill(
-            status=503,
+            status=status,
             content_type="application/json",
-            body=json.dumps(busy),
+            body=json.dumps(answer),
             headers={"Access-Control-Allow-Origin": "*"},
         )
 
     open_widget(page)
-    page.route("**/webhooks/rest/webhook", overloaded)
+    page.route("**/webhooks/rest/webhook", refused)
     before = page.locator(BOT).count()
     box = page.get_by_role("textbox", name="Typ je vraag")
     box.fill("hoeveel kazernes zijn er?")
     box.press("Enter")
-    assert wait_for_reply(page, before) == BUSY_TEXT
+    assert wait_for_reply(page, before) == "\n".join(m["text"] for m in answer)
     expect(page.locator(USER).last).to_contain_text("Niet verstuurd")
     expect(page.get_by_role("alert")).to_be_hidden()
     expect(page.locator(BOT).last.locator(".vrtc-feedback")).to_have_count(0)
     expect(page.locator(".vrtc-emergency")).to_be_in_viewport()
-    # When the site has room again, the next question is answered as usual.
+    # When the site takes messages again, the next question is answered as usual.
     page.unroute("**/webhooks/rest/webhook")
     assert "29" in ask(page, "hoeveel kazernes zijn er?")
 

@@ -2,9 +2,13 @@
 behind nginx sharing PostgreSQL (tracker store) and Redis (lock store), 1 action server.
 
 A conversation moves between the servers; 50 at once lose no event; the busy answer when a
-server is full; a real socket.io client through nginx; Redis, PostgreSQL and one Rasa server
-fail under load while an emergency still gets 112 first. Failed requests and waits go to
-results/cluster-figures.txt (printed by scripts/test_cluster.sh).
+server is full; the limit per client address while one address floods; a real socket.io client
+through nginx; Redis, PostgreSQL and one Rasa server fail under load while an emergency still
+gets 112 first. Failed requests and waits go to results/cluster-figures.txt (printed by
+scripts/test_cluster.sh).
+
+nginx limits each client address, and every client here is on this machine: a resident is
+given a loopback address of their own (127.0.x.y) where the test has several at once.
 """
 
 from __future__ import annotations
@@ -20,16 +24,18 @@ from typing import Dict, List
 import requests
 import yaml
 
+from bench.flood import flood_while_residents_chat
 from tests.notices import texts
-from vrt.ops.cluster import Cluster, Nginx
-from vrt.ops.nginx import busy_answer
-from vrt.ops.servers import ROOT, socketio_turns
+from vrt.ops.cluster import Cluster, Nginx, session_from
+from vrt.ops.nginx import busy_answer, too_many_answer
+from vrt.ops.servers import ROOT, listening_addresses, listening_ports_of, socketio_turns
 
 THEME_QUESTION = "wat staat er in het beleidsplan over netwerk?"
 # knowledge/vervolg.yml: netwerk -> platformfunctie -> platform_ivz
 FOLLOW_UPS = [("vertel meer", "platformfunctie"), ("en verder?", "2008")]
 EMERGENCY = "help er is brand in mijn huis"
 BUSY = busy_answer()
+TOO_MANY = too_many_answer()
 RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
 FAULT_REPLIES = {
     " ".join(RESPONSES[name][0]["text"].split()): name
@@ -55,22 +61,31 @@ def stored_user_texts(cluster: Cluster, sender: str) -> List[str]:
     return [json.loads(row[0])["text"] for row in rows]
 
 
+# Between a Load conversation's turns: a very fast resident (4 messages a second). Without it
+# a conversation whose answers come at once (a store down) sends faster than nginx lets one
+# address (5 a second), as no resident does.
+THINK_S = 0.25
+
+
 class Load:
-    """Residents talking through nginx in the background: each thread is one conversation that
-    repeats the policy-plan question and its follow-up. A busy answer or a failed request is
-    sent once more a second later (as a resident does); `outcomes` counts what came back."""
+    """Residents talking through nginx in the background: each thread is one conversation, on
+    an address of its own, that repeats the policy-plan question and its follow-up. A busy
+    answer or a failed request is sent once more a second later (as a resident does);
+    `outcomes` counts what came back."""
 
     def __init__(self, cluster: Cluster, conversations: int = 4) -> None:
         self.cluster = cluster
         self.outcomes: Counter = Counter()
         self.failed_twice: List[str] = []
         self.senders = [new_sender("load") for _ in range(conversations)]
+        # Each conversation from an address of its own, as residents on their own connections.
+        self.sources = {sender: f"127.0.3.{i + 1}" for i, sender in enumerate(self.senders)}
         self.stopping = threading.Event()
         self.threads = [threading.Thread(target=self.talk, args=(s,)) for s in self.senders]
 
     def attempt(self, sender: str, message: str) -> str:
         try:
-            response = self.cluster.say(sender, message, timeout=15)
+            response = self.cluster.say(sender, message, timeout=15, source=self.sources[sender])
         except requests.RequestException:
             return "no answer"
         if response.status_code == 503 and response.json() == BUSY:
@@ -96,6 +111,7 @@ class Load:
                 if retry != "answered":
                     self.failed_twice.append(f"{sender} {message!r}: {outcome}, then {retry}")
             turn += 1
+            time.sleep(THINK_S)
 
     def __enter__(self) -> "Load":
         for thread in self.threads:
@@ -123,6 +139,19 @@ def wait_until_answered(cluster: Cluster, timeout: float = 60) -> float:
             pass
         time.sleep(0.2)
     raise AssertionError(f"no normal answer {timeout} s after the fault ended")
+
+
+def test_only_nginx_is_reachable_every_server_behind_it_listens_on_loopback(cluster):
+    """`rasa run` alone listens on every interface; the cluster's servers must not, or anyone
+    who reaches the machine bypasses nginx and its limits."""
+    for replica in cluster.replicas:
+        assert listening_ports_of(replica.rasa_process.pid) == {("127.0.0.1", replica.rasa_port)}
+    for server in cluster.action_servers:
+        assert listening_ports_of(server.action_process.pid) == {("127.0.0.1", server.action_port)}
+    stores = (cluster.postgres.port, cluster.redis.port, cluster.actions_port)
+    for port in stores:
+        assert listening_addresses(port) == {"127.0.0.1"}, port
+    assert listening_addresses(cluster.nginx_port) == {cluster.bind}  # VRT_BIND: 127.0.0.1 unless set
 
 
 def test_events_table_has_rasas_index_on_sender_id(cluster):
@@ -229,11 +258,12 @@ def test_a_full_server_gets_the_busy_answer_at_once(cluster, figures):
     one_server = Nginx(env, logdir=cluster.workdir).start()
     url = f"{one_server.url}/webhooks/rest/webhook"
 
-    def resident(_):
+    def resident(index):
         started = time.monotonic()
-        response = requests.post(
-            url, json={"sender": new_sender("surge"), "message": THEME_QUESTION}, timeout=60
-        )
+        with session_from(f"127.0.4.{index + 1}") as session:
+            response = session.post(
+                url, json={"sender": new_sender("surge"), "message": THEME_QUESTION}, timeout=60
+            )
         return response, time.monotonic() - started
 
     try:
@@ -253,6 +283,98 @@ def test_a_full_server_gets_the_busy_answer_at_once(cluster, figures):
         f" {max(s for _, s in answered):.2f} s), {len(busy)} busy answers (slowest"
         f" {max(s for _, s in busy):.2f} s)"
     )
+
+
+def test_one_address_floods_while_ten_residents_chat(cluster, figures):
+    """One address sends as fast as it can over 20 connections while ten residents, each on
+    their own address, hold a conversation; the same ten conversations without the flood first.
+    The residents are all answered, none gets a 429 or the busy answer, nothing they sent is
+    lost; the flooder gets HTTP 429 with the answer of utter_te_veel_berichten."""
+    messages = [THEME_QUESTION, FOLLOW_UPS[0][0], FOLLOW_UPS[1][0], "hallo"]
+    result = flood_while_residents_chat(cluster.rest_url, messages, "resident")
+    for name in ("quiet", "flooded"):
+        turns = result[name]
+        assert len(turns) == 10 * len(messages)
+        refused = [(t.sender, t.message, t.status) for t in turns if t.status != 200 or not t.body]
+        assert not refused, f"{name}: residents not answered: {refused}"
+        for turn in turns:
+            assert texts(turn.body), turn
+        for sender in {t.sender for t in turns}:
+            assert stored_user_texts(cluster, sender) == messages, sender
+    flooder = result["flooder"]
+    assert flooder["statuses"].get("429", 0) > 0, flooder
+    too_many = flooder["samples"]["429"]
+    assert too_many["body"] == TOO_MANY
+    assert "Bij nood: bel 112" in too_many["body"][0]["text"]
+    assert too_many["headers"]["Content-Type"].startswith("application/json")
+    assert too_many["headers"]["Retry-After"] == "2"
+    quiet, flooded = result["residents_quiet"], result["residents_during_flood"]
+    figures(
+        f"One address flooding ({flooder['requests']} requests in {flooder['seconds']} s over 20"
+        f" connections: {flooder['statuses']}) while 10 residents chat: residents answered"
+        f" {flooded['answered']}/{flooded['messages']}, p50/p95 {flooded['p50_ms']}/{flooded['p95_ms']} ms;"
+        f" without the flood {quiet['answered']}/{quiet['messages']},"
+        f" p50/p95 {quiet['p50_ms']}/{quiet['p95_ms']} ms"
+    )
+
+
+def second_nginx(cluster: Cluster, **env: str) -> Nginx:
+    listen, actions = cluster.spare_ports(2)
+    return Nginx(
+        cluster.nginx_env(
+            VRT_NGINX_LISTEN=f"127.0.0.1:{listen}", VRT_NGINX_ACTIONS_LISTEN=f"127.0.0.1:{actions}", **env
+        ),
+        logdir=cluster.workdir,
+    )
+
+
+def socketio_handshakes(url: str, forwarded_for: List[str]) -> List[int]:
+    """HTTP statuses of socket.io handshakes sent at once, one with each X-Forwarded-For
+    (cheap for Rasa, and limited as REST is)."""
+    handshake = f"{url}/socket.io/?EIO=4&transport=polling"
+
+    def get(address: str) -> int:
+        return requests.get(handshake, headers={"X-Forwarded-For": address}, timeout=10).status_code
+
+    with ThreadPoolExecutor(len(forwarded_for)) as pool:
+        return list(pool.map(get, forwarded_for))
+
+
+def test_client_address_from_x_forwarded_for_only_behind_a_trusted_proxy(cluster):
+    """One request per second, no burst: a second request at once from one client is 429."""
+    limits = {"VRT_NGINX_RATE": "1r/s", "VRT_NGINX_BURST": "0"}
+    behind_proxy = second_nginx(cluster, VRT_NGINX_REAL_IP_FROM="127.0.0.1", **limits).start()
+    direct = second_nginx(cluster, **limits).start()
+    try:
+        # Behind a trusted proxy (127.0.0.1 here) each address in X-Forwarded-For is a client.
+        assert sorted(socketio_handshakes(behind_proxy.url, ["203.0.113.7"] * 3)) == [200, 429, 429]
+        assert socketio_handshakes(behind_proxy.url, ["198.51.100.9"]) == [200]
+        # Without one, X-Forwarded-For is ignored: naming other addresses escapes nothing.
+        others = [f"198.51.100.{i}" for i in range(1, 4)]
+        assert sorted(socketio_handshakes(direct.url, others)) == [200, 429, 429]
+    finally:
+        behind_proxy.remove()
+        direct.remove()
+
+
+def test_nginx_reload_takes_servers_that_moved(cluster):
+    """A Rasa server that found its port taken starts on another (vrt.ops.servers); nginx then
+    takes the new address without closing its listeners."""
+    first, second = cluster.replicas
+    nginx = second_nginx(cluster, VRT_RASA_SERVERS=f"127.0.0.1:{first.rasa_port}").start()
+    try:
+        url = f"{nginx.url}/webhooks/rest/webhook"
+        assert requests.post(url, json={"sender": new_sender("reload"), "message": "hallo"}, timeout=30).ok
+        nginx.reload({**nginx.env, "VRT_RASA_SERVERS": f"127.0.0.1:{second.rasa_port}"})
+        assert requests.post(url, json={"sender": new_sender("reload"), "message": "hallo"}, timeout=30).ok
+        upstreams = [
+            line.split("upstream=")[1].split()[0]
+            for line in nginx.access_log.read_text().splitlines()
+            if "POST /webhooks/rest/webhook" in line
+        ]
+        assert upstreams == [f"127.0.0.1:{first.rasa_port}", f"127.0.0.1:{second.rasa_port}"]
+    finally:
+        nginx.remove()
 
 
 def fault_under_load(cluster, figures, name: str, fail, recover) -> None:

@@ -1,6 +1,6 @@
 """Fills in deploy/nginx/vrt.conf.template from environment variables.
 
-    python -m vrt.ops.nginx --out DIR      # writes DIR/nginx.conf and DIR/busy.json
+    python -m vrt.ops.nginx --out DIR      # writes DIR/nginx.conf, DIR/busy.json, DIR/too-many.json
 
 Variables (all optional):
   VRT_RASA_SERVERS      Rasa servers, host:port separated by spaces (127.0.0.1:5005)
@@ -10,6 +10,13 @@ Variables (all optional):
   VRT_NGINX_MAX_CONNS   REST requests in flight per Rasa server before the busy answer (8)
   VRT_NGINX_READ_TIMEOUT  longest wait for a Rasa answer before the busy answer (10s)
   VRT_NGINX_WORKERS     nginx worker processes (auto)
+  VRT_NGINX_USER        user (and group) of the workers when nginx starts as root (www-data);
+                        make run-cluster sets the user who starts it
+  VRT_NGINX_RATE        requests per client address on the REST webhook and socket.io (5r/s)
+  VRT_NGINX_BURST       requests above that rate a client may send at once (20)
+  VRT_NGINX_CONNS_PER_CLIENT  REST requests in flight per client address (4)
+  VRT_NGINX_REAL_IP_FROM  trusted proxies in front of nginx (addresses or CIDR ranges separated
+                        by spaces): only from these is X-Forwarded-For taken as the client address
   VRT_NGINX_DIR         pid file, temp files and busy.json (the --out folder)
   VRT_NGINX_ERROR_LOG, VRT_NGINX_ACCESS_LOG   (DIR/error.log, DIR/access.log)
   VRT_WEB_ROOT          the widget's files (web/ of this project)
@@ -17,12 +24,14 @@ Variables (all optional):
 
 The busy answer is the text of the response utter_storing_druk in domain.yml, in the shape of
 the REST channel's answer: [{"recipient_id": null, "text": "..."}] with HTTP 503. nginx cannot
-read the sender from the request body, so recipient_id is null.
+read the sender from the request body, so recipient_id is null. The answer to a client above
+its rate (HTTP 429) is utter_te_veel_berichten in the same shape.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
 import re
@@ -36,15 +45,27 @@ from vrt.paths import ROOT  # noqa: E402
 
 TEMPLATE = ROOT / "deploy" / "nginx" / "vrt.conf.template"
 BUSY_RESPONSE = "utter_storing_druk"
+TOO_MANY_RESPONSE = "utter_te_veel_berichten"
 # ${VRT_...}: an environment variable; {{...}}: lines made from them.
 PLACEHOLDER = re.compile(r"\$\{(VRT_[A-Z0-9_]+)\}|\{\{([a-z_]+)\}\}")
+RATE = re.compile(r"[1-9][0-9]*r/[sm]")
 
 
 def busy_answer(domain: Path = ROOT / "domain.yml") -> list:
-    """The REST-shaped body nginx sends when every Rasa server is busy: every variation of the
-    response (Dutch, then English with its `lang`), as nginx cannot know the resident's language."""
+    """The REST-shaped body nginx sends when every Rasa server is busy."""
+    return nginx_answer(BUSY_RESPONSE, domain)
+
+
+def too_many_answer(domain: Path = ROOT / "domain.yml") -> list:
+    """The REST-shaped body nginx sends to a client address above its rate (HTTP 429)."""
+    return nginx_answer(TOO_MANY_RESPONSE, domain)
+
+
+def nginx_answer(response: str, domain: Path = ROOT / "domain.yml") -> list:
+    """Every variation of the response (Dutch, then English with its `lang`), as nginx cannot
+    know the resident's language."""
     answer = []
-    for variation in yaml.safe_load(domain.read_text())["responses"][BUSY_RESPONSE]:
+    for variation in yaml.safe_load(domain.read_text())["responses"][response]:
         message = {"recipient_id": None, "text": " ".join(variation["text"].split())}
         language = next((c["value"] for c in variation.get("condition", []) if c.get("name") == "taal"), None)
         if language:
@@ -60,10 +81,33 @@ def upstream_lines(addresses: str, parameters: str = "") -> str:
     return "\n".join(f"    server {address}{parameters};" for address in servers)
 
 
+def real_ip_lines(trusted: str) -> str:
+    """realip: the client address from X-Forwarded-For, only on connections from `trusted`
+    proxies (anyone else could name any address there and so escape the limit per client)."""
+    proxies = trusted.split()
+    if not proxies:
+        return "  # No trusted proxy (VRT_NGINX_REAL_IP_FROM): X-Forwarded-For is ignored."
+    for proxy in proxies:
+        if not proxy.startswith("unix:"):
+            ipaddress.ip_network(proxy, strict=False)  # ValueError on anything else
+    lines = [f"  set_real_ip_from {proxy};" for proxy in proxies]
+    # recursive: the last address in X-Forwarded-For that is not a trusted proxy.
+    return "\n".join(lines + ["  real_ip_header X-Forwarded-For;", "  real_ip_recursive on;"])
+
+
 def values(env: Mapping[str, str], out: Path) -> Dict[str, str]:
     rasa = env.get("VRT_RASA_SERVERS", "127.0.0.1:5005")
     max_conns = int(env.get("VRT_NGINX_MAX_CONNS", "8"))
     origins = env.get("VRT_CORS_ORIGINS", "").split()
+    rate = env.get("VRT_NGINX_RATE", "5r/s")
+    if not RATE.fullmatch(rate):
+        raise ValueError(f"VRT_NGINX_RATE={rate!r}: requests per second or minute, like 5r/s or 300r/m")
+    burst = int(env.get("VRT_NGINX_BURST", "20"))
+    if burst < 0:
+        raise ValueError(f"VRT_NGINX_BURST={burst}: 0 or more")
+    in_flight = int(env.get("VRT_NGINX_CONNS_PER_CLIENT", "4"))
+    if in_flight < 1:
+        raise ValueError(f"VRT_NGINX_CONNS_PER_CLIENT={in_flight}: 1 or more")
     return {
         # A server that refused a connection is left alone for 5 s, then tried again.
         "rasa_rest_servers": upstream_lines(rasa, f" max_conns={max_conns} max_fails=1 fail_timeout=5s"),
@@ -76,6 +120,13 @@ def values(env: Mapping[str, str], out: Path) -> Dict[str, str]:
         "VRT_NGINX_ACTIONS_LISTEN": env.get("VRT_NGINX_ACTIONS_LISTEN", "127.0.0.1:5056"),
         "VRT_NGINX_READ_TIMEOUT": env.get("VRT_NGINX_READ_TIMEOUT", "10s"),
         "VRT_NGINX_WORKERS": env.get("VRT_NGINX_WORKERS", "auto"),
+        "VRT_NGINX_USER": env.get("VRT_NGINX_USER", "www-data"),
+        "VRT_NGINX_RATE": rate,
+        # nodelay: the burst is taken at once, not spread out at the rate (a resident's message
+        # would wait). nginx refuses "burst=0": no burst is no parameter.
+        "burst": f" burst={burst} nodelay" if burst else "",
+        "VRT_NGINX_CONNS_PER_CLIENT": str(in_flight),
+        "real_ip": real_ip_lines(env.get("VRT_NGINX_REAL_IP_FROM", "")),
         "VRT_NGINX_DIR": env.get("VRT_NGINX_DIR", str(out)),
         "VRT_NGINX_ERROR_LOG": env.get("VRT_NGINX_ERROR_LOG", str(out / "error.log")),
         "VRT_NGINX_ACCESS_LOG": env.get("VRT_NGINX_ACCESS_LOG", str(out / "access.log")),
@@ -84,7 +135,7 @@ def values(env: Mapping[str, str], out: Path) -> Dict[str, str]:
 
 
 def render(out: Path, env: Mapping[str, str] = os.environ) -> Path:
-    """Writes out/nginx.conf and out/busy.json; returns the path of nginx.conf."""
+    """Writes out/nginx.conf, out/busy.json and out/too-many.json; returns the path of nginx.conf."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "tmp").mkdir(exist_ok=True)
     filled = values(env, out)
@@ -93,14 +144,15 @@ def render(out: Path, env: Mapping[str, str] = os.environ) -> Path:
     if missing:
         raise KeyError(f"{TEMPLATE} uses variables without a value: {', '.join(missing)}")
     config = PLACEHOLDER.sub(lambda match: filled[match.group(1) or match.group(2)], TEMPLATE.read_text())
-    (out / "busy.json").write_text(json.dumps(busy_answer(), ensure_ascii=False) + "\n", encoding="utf-8")
+    for name, answer in (("busy.json", busy_answer()), ("too-many.json", too_many_answer())):
+        (out / name).write_text(json.dumps(answer, ensure_ascii=False) + "\n", encoding="utf-8")
     (out / "nginx.conf").write_text(config)
     return out / "nginx.conf"
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, required=True, help="folder for nginx.conf and busy.json")
+    parser.add_argument("--out", type=Path, required=True, help="folder for nginx.conf and its JSON answers")
     args = parser.parse_args(argv)
     print(render(args.out.resolve()))
     return 0

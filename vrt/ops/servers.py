@@ -1,22 +1,29 @@
 """The real action server and Rasa server, for the end-to-end tests and for bench/.
 
-Each server runs as its own process on a free 127.0.0.1 port, with a temporary SQLite
-tracker store, the given trained model, and the project's own deploy/endpoints.sqlite.yml
-and credentials.yml. Logs go to `workdir`.
+Each server runs as its own process on a free port of 127.0.0.1 (the Rasa server: VRT_BIND,
+as in `make run`; the action server: VRT_ACTION_BIND, read by rasa_sdk_plugins), with a
+temporary SQLite tracker store, the given trained model, and the project's own
+deploy/endpoints.sqlite.yml and credentials.yml. Logs go to `workdir`.
+
+A free port is only free when it is chosen: another process can take it before the server,
+which loads Rasa for 5-40 s first, binds it. A server that reports "address already in use"
+is started again on another port (PORT_ATTEMPTS).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 import socket
 import struct
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, List, Optional, Sequence, Set
+from typing import Any, List, Optional, Sequence, Set, Tuple
 
 import requests
 
@@ -38,21 +45,103 @@ def figure_recorder(path: Path):
     return record
 
 
+LOOPBACK = "127.0.0.1"
+# Tries of a server whose port another process took in the meantime (each try is one start).
+PORT_ATTEMPTS = 5
+_handed_out: Set[int] = set()
+_handing_out = threading.Lock()
+
+
+def bind_address() -> str:
+    """Where the tests' Rasa servers listen: VRT_BIND as in `make run`, loopback unless set."""
+    return os.environ.get("VRT_BIND") or LOOPBACK
+
+
+def connect_host(interface: str) -> str:
+    """The address a client on this machine uses for a server listening on `interface`."""
+    return LOOPBACK if interface in ("0.0.0.0", "::", "") else interface
+
+
+def _ephemeral_ports() -> Tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port nothing listens on now, never the same twice in this process.
+
+    Chosen below the kernel's ephemeral range where there is room (20000 up to it): the
+    outgoing connections of the load the tests make take ports from that range and could take
+    this one before the server binds it. The server's start still checks (PORT_ATTEMPTS).
+    """
+    low, _ = _ephemeral_ports()
+    candidates = range(20000, low) if low - 20000 >= 2000 else None
+    with _handing_out:
+        for _ in range(200):
+            port = random.choice(candidates) if candidates else 0
+            with socket.socket() as sock:
+                try:
+                    sock.bind((LOOPBACK, port))
+                except OSError:
+                    continue
+                port = sock.getsockname()[1]
+            if port not in _handed_out:
+                _handed_out.add(port)
+                return port
+    raise RuntimeError("no free port found in 200 tries")
+
+
+class PortInUse(RuntimeError):
+    """A server could not bind its port: another process took it after free_port() chose it."""
+
+
+def port_taken(output: str) -> bool:
+    # Sanic: "[Errno 98] error while attempting to bind on address ...: address already in use";
+    # nginx: "bind() to 127.0.0.1:N failed (98: Address already in use)"; Redis, PostgreSQL alike.
+    return "address already in use" in output.lower()
 
 
 def listening_addresses(port: int) -> Set[str]:
-    """IPv4 addresses with a socket listening on `port` (from /proc/net/tcp)."""
-    addresses = set()
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        host, local_port = fields[1].split(":")
-        if fields[3] == "0A" and int(local_port, 16) == port:  # 0A: LISTEN
-            addresses.add(socket.inet_ntoa(struct.pack("<I", int(host, 16))))
-    return addresses
+    """Addresses with a socket listening on `port`, IPv4 and IPv6 (/proc/net/tcp, tcp6)."""
+    return {address for address, listening_port, _ in listening_sockets() if listening_port == port}
+
+
+def listening_sockets() -> List[Tuple[str, int, int]]:
+    """(address, port, socket inode) of every listening TCP socket of this machine."""
+    found = []
+    for table, size in (("tcp", 4), ("tcp6", 16)):
+        path = Path("/proc/net") / table
+        if not path.exists():
+            continue
+        for line in path.read_text().splitlines()[1:]:
+            fields = line.split()
+            host, port = fields[1].split(":")
+            if fields[3] != "0A":  # 0A: LISTEN
+                continue
+            # The kernel prints the address as 32-bit words in host (little-endian) order.
+            raw = b"".join(struct.pack("<I", int(host[i : i + 8], 16)) for i in range(0, len(host), 8))
+            family = socket.AF_INET if size == 4 else socket.AF_INET6
+            found.append((socket.inet_ntop(family, raw), int(port, 16), int(fields[9])))
+    return found
+
+
+def listening_ports_of(pid: int) -> Set[Tuple[str, int]]:
+    """(address, port) of the listening sockets process `pid` holds (its /proc/PID/fd)."""
+    inodes = set()
+    try:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(int(target[8:-1]))
+    except (FileNotFoundError, ProcessLookupError):
+        return set()
+    return {(address, port) for address, port, inode in listening_sockets() if inode in inodes}
 
 
 def current_model() -> Path:
@@ -63,20 +152,44 @@ def current_model() -> Path:
     return models[-1]
 
 
-def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 600) -> None:
+def log_since(log: Path, offset: int) -> str:
+    try:
+        with log.open("rb") as file:
+            file.seek(offset)
+            return file.read().decode("utf-8", "replace")
+    except FileNotFoundError:
+        return ""
+
+
+def wait_for(
+    url: str, process: subprocess.Popen, log: Path, timeout: float = 600, since: int = 0, port: int = 0
+) -> None:
+    """Waits until `url` answers 2xx, and with `port` until the process itself listens there
+    (whatever took the port in the meantime could answer too). Raises PortInUse when the process
+    ended because its port was taken, RuntimeError with the end of its log (from byte `since`)
+    otherwise."""
     # Generous timeout: loading a model takes minutes on a busy machine. Short interval: the
     # benchmark's ready time includes this wait.
     deadline = time.monotonic() + timeout
+    last = "no answer"
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{url}: process exited early\n{log.read_text()[-3000:]}")
+            output = log_since(log, since)
+            error = PortInUse if port_taken(output) else RuntimeError
+            raise error(f"{url}: process exited early (exit code {process.returncode})\n{output[-3000:]}")
+        if port and port not in {p for _, p in listening_ports_of(process.pid)}:
+            last = f"not listening on port {port} yet"
+            time.sleep(0.1)
+            continue
         try:
-            if requests.get(url, timeout=2).ok:
+            answer = requests.get(url, timeout=2)
+            if answer.ok:
                 return
-        except requests.RequestException:
-            pass
+            last = f"HTTP {answer.status_code}"
+        except requests.RequestException as exc:
+            last = type(exc).__name__
         time.sleep(0.1)
-    raise RuntimeError(f"{url} not ready after {timeout} s\n{log.read_text()[-3000:]}")
+    raise RuntimeError(f"{url} not ready after {timeout} s (last: {last})\n{log_since(log, since)[-3000:]}")
 
 
 def stop_process(process: Optional[subprocess.Popen]) -> None:
@@ -98,6 +211,7 @@ class BotServers:
     rasa_port: int = field(default_factory=free_port)
     action_port: int = field(default_factory=free_port)
     cors_origins: List[str] = field(default_factory=lambda: ["http://localhost:8080"])
+    interface: str = field(default_factory=bind_address)  # the Rasa server's (`rasa run --interface`)
     tracker_db: Optional[Path] = None
     endpoints: str = "deploy/endpoints.sqlite.yml"
     extra_env: dict = field(default_factory=dict)
@@ -106,7 +220,7 @@ class BotServers:
 
     @property
     def rasa_url(self) -> str:
-        return f"http://127.0.0.1:{self.rasa_port}"
+        return f"http://{connect_host(self.interface)}:{self.rasa_port}"
 
     @property
     def rest_url(self) -> str:
@@ -125,35 +239,59 @@ class BotServers:
         env.update(self.extra_env)
         return env
 
-    def _spawn(self, name: str, args: List[str]) -> subprocess.Popen:
+    def _spawn(self, name: str, args: List[str]) -> Tuple[subprocess.Popen, int]:
+        """Starts a server; returns its process and where its output starts in its log."""
         self.workdir.mkdir(parents=True, exist_ok=True)
-        log = self.workdir / f"{name}.log"
-        return subprocess.Popen(
-            args,
-            cwd=ROOT,
-            env=self.env(),
-            stdout=log.open("ab"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with (self.workdir / f"{name}.log").open("ab") as output:
+            since = output.tell()
+            process = subprocess.Popen(
+                args,
+                cwd=ROOT,
+                env=self.env(),
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        return process, since
+
+    def actions_command(self) -> List[str]:
+        # The interface: VRT_ACTION_BIND (rasa_sdk_plugins), loopback unless set.
+        return [RASA, "run", "actions", "--actions", "actions", "--port", str(self.action_port)]
+
+    def rasa_command(self) -> List[str]:
+        args = [RASA, "run", "--model", str(self.model), "--port", str(self.rasa_port)]
+        args += ["--interface", self.interface]  # `rasa run` alone listens on every interface
+        args += ["--credentials", "credentials.yml", "--endpoints", self.endpoints]
+        return args + ["--cors", *self.cors_origins]
 
     def start_actions(self) -> None:
-        self.action_process = self._spawn(
-            "actions", [RASA, "run", "actions", "--actions", "actions", "--port", str(self.action_port)]
-        )
-        wait_for(
-            f"http://127.0.0.1:{self.action_port}/health", self.action_process, self.workdir / "actions.log"
-        )
+        for attempt in range(PORT_ATTEMPTS):
+            self.action_process, since = self._spawn("actions", self.actions_command())
+            try:
+                url = f"http://127.0.0.1:{self.action_port}/health"
+                log = self.workdir / "actions.log"
+                return wait_for(url, self.action_process, log, since=since, port=self.action_port)
+            except PortInUse:
+                self.action_process = None
+                if attempt == PORT_ATTEMPTS - 1:
+                    raise
+                self.action_port = free_port()
 
     def start_rasa(self) -> float:
         """Starts the Rasa server; returns the seconds until its HTTP API answers."""
         started = time.monotonic()
-        args = [RASA, "run", "--model", str(self.model), "--port", str(self.rasa_port)]
-        args += ["--credentials", "credentials.yml", "--endpoints", self.endpoints]
-        args += ["--cors", *self.cors_origins]
-        self.rasa_process = self._spawn("rasa", args)
-        wait_for(f"{self.rasa_url}/webhooks/rest/", self.rasa_process, self.workdir / "rasa.log")
-        return time.monotonic() - started
+        for attempt in range(PORT_ATTEMPTS):
+            self.rasa_process, since = self._spawn("rasa", self.rasa_command())
+            try:
+                url, log = f"{self.rasa_url}/webhooks/rest/", self.workdir / "rasa.log"
+                wait_for(url, self.rasa_process, log, since=since, port=self.rasa_port)
+                return time.monotonic() - started
+            except PortInUse:
+                self.rasa_process = None
+                if attempt == PORT_ATTEMPTS - 1:
+                    raise
+                self.rasa_port = free_port()
+        raise AssertionError("unreachable")
 
     def start(self) -> "BotServers":
         try:
