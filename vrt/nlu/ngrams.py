@@ -5,12 +5,17 @@ phrasing. The fitted state is plain JSON (vocabularies and idf weights), no pick
 One featurizer for both models (`NgramFeaturizer`, before the classifier in config.yml): both
 were fitted on the same texts (the intent examples of the training data that Rasa hands to every
 classifier after the last featurizer) with the same settings, so their vocabularies and idf
-weights were equal, value for value (checked on the model of 2026-12-03). It is fitted and
-stored once, computes a message's features once, and sets them on the Message as Rasa
-`Features` (sparse, sentence, origin `NgramFeaturizer`); `LexicalIntentClassifier` and
-`OutOfScopeVeto` read them (`features_of`). Before, each model stored its own copy of the
+weights were equal, value for value (checked on the model of 2026-12-03). It is stored once
+(training fits it twice, below), computes a message's features once, and sets them on the
+Message as Rasa `Features` (sparse, sentence, origin `NgramFeaturizer`);
+`LexicalIntentClassifier` and `OutOfScopeVeto` read them (`features_of`). Before, each model stored its own copy of the
 vectorizers (0.7 MB each) and transformed the text itself: the n-grams of a message were
-computed twice when the intent was `faq`. MEASUREMENT
+computed twice when the intent was `faq`. Measured on 2026-12-03 (CPU time in a real Rasa
+parse of the held-out questions, 3 x 730): the n-gram components took 1.75 ms a message before
+(classifier 1.17, veto 0.59) and 1.25 ms after (featurizer 0.85, classifier 0.31, veto 0.09);
+`python -m bench.profile` counts 300 n-gram transforms for 300 messages instead of 510. The
+packed model is 0.19 MB smaller; training takes the same time (14.0 s CPU against 13.8 s for
+the n-gram models, within noise).
 
 Training: both models are fitted on the matrix of sklearn's `fit_transform`, as before. A
 transform with the stored vocabulary gives the same values only to 1e-16 (the rows' entries come
