@@ -17,10 +17,10 @@ from vrt.nlu.settings import component_settings
 from vrt.notices.notices import load_municipalities
 
 NET_SIZES = {
-    "patterns": 52,
+    "patterns": 53,
     "unsure_patterns": 4,
     "ordinary_question": 1,
-    "english_patterns": 26,
+    "english_patterns": 27,
     "english_short_patterns": 4,
     "english_unsure_patterns": 4,
     "english_ordinary_question": 1,
