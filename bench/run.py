@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
-from bench import answers, language, load, nlu_eval, privacy, report
+from bench import answers, language, load, nlu_eval, privacy, report, voices
 from vrt.ops.servers import RASA, ROOT, BotServers
 
 RESULTS = ROOT / "results"
@@ -250,6 +250,7 @@ STEPS: List[Tuple[str, Callable[..., Dict[str, Any]]]] = [
     ("train", train_cost),
     ("heldout", heldout),
     ("answers", answers.bench_step),
+    ("voices", voices.bench_step),
     ("language", language.bench_step),
     ("cv", cross_validation),
     ("load", load_and_memory),
