@@ -771,7 +771,8 @@
       signal: controller ? controller.signal : undefined
     }).then(function (response) {
       // An overloaded site answers 503 with a reply shaped like Rasa's ("Het is nu erg druk..."),
-      // and 429 to a connection above its limit ("Er komen nu te veel berichten..."): both shown.
+      // and 429 to a client above its limit (nginx: "Er komen nu te veel berichten...", the Rasa
+      // server itself in make run: "Je stuurt veel berichten..."): both shown.
       if (response.status === 503 || response.status === 429) {
         return response.json().catch(function () { return null; }).then(function (data) {
           var busy = new Error("HTTP " + response.status);

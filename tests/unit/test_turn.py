@@ -25,6 +25,7 @@ from rasa.utils.endpoints import EndpointConfig
 from vrt.channels.gate import PrivacyGate
 from vrt.channels.never_silent import NeverSilent
 from vrt.channels.notices import Notices
+from vrt.channels.rate_limit import RateLimit
 from vrt.channels.turn import STEPS, CountingOutputChannel, Pipeline
 from vrt.core.tracker_store import StrictSQLTrackerStore, TrackerStoreUnavailable
 from vrt.notices.notices import LOCAL_TIME, parse_notice
@@ -95,8 +96,8 @@ def run(pipeline: Pipeline, rasa: Rasa, text: str, metadata=None):
     return turn, [" ".join(m["text"].split()) for m in collector.messages if "text" in m]
 
 
-def test_the_steps_are_gate_notices_never_silent():
-    assert STEPS == (PrivacyGate, Notices, NeverSilent)
+def test_the_steps_are_rate_limit_gate_notices_never_silent():
+    assert STEPS == (RateLimit, PrivacyGate, Notices, NeverSilent)
 
 
 def test_each_step_sees_the_replies_of_the_steps_after_it(app, notice):
@@ -128,7 +129,7 @@ def test_a_store_outage_gets_the_112_reply_and_no_notice(app, notice, failure):
 
 def test_a_turn_has_one_counting_output_that_every_step_and_rasa_get(app, notice):
     Seen.outputs = []
-    pipeline = Pipeline({}, steps=(Seen, STEPS[0], Seen, STEPS[1], Seen, STEPS[2], Seen))
+    pipeline = Pipeline({}, steps=(Seen, STEPS[0], Seen, STEPS[1], Seen, STEPS[2], Seen, STEPS[3], Seen))
     pipeline.app = app
     rasa = Rasa(replies=[{"text": "Hallo!", "utter_action": "utter_groet"}])
     turn, texts = run(
@@ -136,7 +137,7 @@ def test_a_turn_has_one_counting_output_that_every_step_and_rasa_get(app, notice
     )
 
     assert isinstance(turn.output, CountingOutputChannel)
-    assert len(Seen.outputs) == 4 and all(output is turn.output for output in Seen.outputs)
+    assert len(Seen.outputs) == 5 and all(output is turn.output for output in Seen.outputs)
     (message,) = rasa.messages
     assert message.output_channel is turn.output
     # The transport's output, wrapped once: what reached the resident is what was counted.

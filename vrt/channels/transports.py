@@ -9,6 +9,9 @@ vrt.channels.transports.SocketIOInput). They keep Rasa's URLs (/webhooks/rest/we
   max_message_chars  longer messages get a short Dutch note instead of an answer (1000;
                      vrt/channels/gate.py)
   max_body_bytes     the HTTP body / socket.io packet limit of the server (16384)
+  rate_sender_burst, rate_sender_per_s, rate_address_burst, rate_address_per_s,
+  rate_max_buckets   the per-client rate limit (vrt/channels/rate_limit.py); over it, REST
+                     answers 429 with Retry-After, socket.io the same text as a bot_uttered
 
 What they add to Rasa's channels:
 - a bad request (no JSON object, wrong types, invalid sender) gets a 400 with a short
@@ -41,6 +44,7 @@ from sanic.response import HTTPResponse
 
 from vrt.channels.gate import PrivacyGate
 from vrt.channels.notices import Notices
+from vrt.channels.rate_limit import OPTIONS as RATE_OPTIONS
 from vrt.channels.turn import OnNewMessage, Pipeline
 from vrt.nlu.emergency import client_net
 from vrt.privacy import guard
@@ -51,7 +55,7 @@ DEFAULT_MAX_BODY_BYTES = 16 * 1024
 # Random ids, as the widget (UUID) and socket.io clients make them; never an e-mail address.
 SENDER = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 # Options of credentials.yml that are ours, not Rasa's.
-OPTIONS = ("max_message_chars", "max_body_bytes")
+OPTIONS = ("max_message_chars", "max_body_bytes", *RATE_OPTIONS)
 
 
 class BadRequest(ValueError):
@@ -89,6 +93,12 @@ async def protect_store(app: Sanic, _loop: Any = None) -> None:
         for path in (Path(url.database), *Path(url.database).parent.glob(Path(url.database).name + "-*")):
             if path.is_file():
                 path.chmod(0o600)
+
+
+def peer(request: Request) -> Optional[str]:
+    """The client's address: the one a trusted proxy forwarded (Sanic's PROXIES_COUNT,
+    REAL_IP_HEADER, FORWARDED_SECRET; README, "Safe to expose"), else the TCP peer."""
+    return request.remote_addr or request.ip or None
 
 
 def _sender(value: Any) -> str:
@@ -169,9 +179,21 @@ class RestInput(ChannelBase, rest.RestInput):
             except BadRequest as reason:
                 return response.json({"error": str(reason)}, status=400)
             collector = CollectingOutputChannel()
-            await self.pipeline.run(
-                on_new_message, collector, data["sender"], self.name(), data["message"], data["metadata"]
+            turn = await self.pipeline.run(
+                on_new_message,
+                collector,
+                data["sender"],
+                self.name(),
+                data["message"],
+                data["metadata"],
+                client_address=peer(request),
             )
+            if turn.retry_after:
+                return response.json(
+                    with_language(collector.messages, request),
+                    status=429,
+                    headers={"Retry-After": str(turn.retry_after)},
+                )
             return response.json(with_language(collector.messages, request))
 
         # The widget's banner: the active crisis notices (read-only).
@@ -263,7 +285,22 @@ class SocketIOInput(ChannelBase, socketio.SocketIOInput):
                     metadata = json.loads(metadata)
                 except ValueError:
                     metadata = None
-            await self.pipeline.run(on_new_message, output, sender_id, self.name(), text, metadata)
+            await self.pipeline.run(
+                on_new_message,
+                output,
+                sender_id,
+                self.name(),
+                text,
+                metadata,
+                client_address=client_address(sid),
+            )
+
+        def client_address(sid: Text) -> Optional[str]:
+            # engineio's Sanic driver sets REMOTE_ADDR to 127.0.0.1 for everyone; the request
+            # it keeps has the real peer (request.ip, or the proxy's forwarded address).
+            environ = sio.get_environ(sid, namespace=self.namespace) or {}
+            request = environ.get("sanic.request")
+            return peer(request) if request is not None else environ.get("REMOTE_ADDR")
 
         sio.on("session_request", session_request, namespace=self.namespace)
         sio.on(self.user_message_evt, handle_message, namespace=self.namespace)

@@ -1,11 +1,14 @@
 """One turn of the REST and socket.io channels (vrt/channels/transports.py): the steps a
 resident's message passes, written once, in the order they run:
 
-    STEPS = (PrivacyGate, Notices, NeverSilent)
+    STEPS = (RateLimit, PrivacyGate, Notices, NeverSilent)
 
 and then Rasa (the `on_new_message` Rasa gives a channel, which calls `agent.handle_message`).
 Each step wraps the steps after it: it acts before them, and after them on what they sent.
 
+- RateLimit (vrt/channels/rate_limit.py): a token bucket per sender id and per client
+  address; over the limit it answers utter_te_snel itself and the later steps and Rasa do not
+  run. First, so a flood costs no work of the gate, Rasa or the store.
 - PrivacyGate (vrt/channels/gate.py): checks and redacts the text (vrt.privacy.guard) and keeps
   only the widget's metadata, before any later step, Rasa or a log sees them; a too long
   message does not reach Rasa. Afterwards it sends its notes ("too long") and, when nothing at
@@ -49,11 +52,12 @@ from sanic import Sanic
 from vrt.channels.gate import PrivacyGate
 from vrt.channels.never_silent import NeverSilent
 from vrt.channels.notices import Notices
+from vrt.channels.rate_limit import RateLimit
 
 logger = logging.getLogger(__name__)
 
 # The steps of a turn, outermost first (the module docstring says why in this order).
-STEPS = (PrivacyGate, Notices, NeverSilent)
+STEPS = (RateLimit, PrivacyGate, Notices, NeverSilent)
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 Rest = Callable[["Turn"], Awaitable[None]]
@@ -107,6 +111,10 @@ class Turn:
     output: CountingOutputChannel
     # As received; PrivacyGate keeps only the widget's feedback keys.
     metadata: Any = None
+    # The client's IP address as the server sees it (RateLimit); None: unknown.
+    client_address: Optional[str] = None
+    # Set by RateLimit when it refused the message: seconds to wait (REST: 429, Retry-After).
+    retry_after: Optional[int] = None
 
 
 class Pipeline:
@@ -132,9 +140,10 @@ class Pipeline:
         input_channel: str,
         text: str,
         metadata: Any = None,
+        client_address: Optional[str] = None,
     ) -> Turn:
         """One turn: the steps in order, then Rasa; every message goes to `output`."""
-        turn = Turn(text, sender_id, input_channel, CountingOutputChannel(output), metadata)
+        turn = Turn(text, sender_id, input_channel, CountingOutputChannel(output), metadata, client_address)
 
         async def rasa(turn: Turn) -> None:
             await on_new_message(
