@@ -104,7 +104,11 @@ class Bench:
     @contextmanager
     def servers(self, model: Path, label: str) -> Iterator[BotServers]:
         """The action server, stopped with the Rasa server at the end; start_ready starts the latter."""
-        bot = BotServers(workdir=self.results / "bench-servers" / label, model=model)
+        # Scripted residents send 50 turns back to back: over the per-client rate limit
+        # (vrt/channels/rate_limit.py), which is not what the bench measures.
+        bot = BotServers(
+            workdir=self.results / "bench-servers" / label, model=model, extra_env={"VRT_RATE_LIMIT": "off"}
+        )
         try:
             bot.start_actions()
             yield bot

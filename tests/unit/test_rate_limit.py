@@ -145,3 +145,18 @@ def test_over_the_limit_rasa_is_not_asked_and_the_resident_is_told(pipeline):
     assert results[4][1] == [TOO_FAST] and results[4][0] >= 90  # c: the address is used up
     assert results[5] == (None, ["Hallo!"])  # c from another address
     assert asked == [("a", "hoi"), ("a", "hoi"), ("b", "hoi"), ("c", "hoi")]
+
+
+def test_loopback_has_no_address_limit_but_a_sender_limit():
+    """127.0.0.1 is a proxy on the same machine or a local tool: many residents behind it."""
+    step = RateLimit(SimpleNamespace(credentials={"rate_address_burst": 1}), clock=Clock())
+    assert all(
+        step.over_limit(f"r{i}", address) == 0 for i in range(50) for address in ("127.0.0.1", "[::1]")
+    )
+    assert [step.over_limit("one", "127.0.0.1") == 0 for _ in range(11)][-2:] == [True, False]
+
+
+def test_the_environment_can_turn_the_limit_off(monkeypatch):
+    monkeypatch.setenv("VRT_RATE_LIMIT", "off")
+    step = RateLimit(SimpleNamespace(credentials={}), clock=Clock())
+    assert all(step.over_limit("bench", "192.0.2.1") == 0 for _ in range(100))
