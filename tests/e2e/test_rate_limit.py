@@ -69,7 +69,7 @@ def test_a_flood_of_one_sender_leaves_the_residents_answered(bot, figures):
             answer = session.post(url, json={"sender": flooder, "message": "hallo"}, timeout=120)
             flood.append((answer.status_code, answer.json(), answer.headers.get("Retry-After")))
 
-    workers = [threading.Thread(target=flood_worker) for _ in range(4)]
+    workers = [threading.Thread(target=flood_worker) for _ in range(16)]
     flood_started = time.monotonic()
     for worker in workers:
         worker.start()

@@ -141,10 +141,15 @@ class RateLimit:
             await rest(turn)
             return
         turn.retry_after = max(1, math.ceil(wait))
-        logger.info("Rate limit: a message refused, retry after %d s", turn.retry_after)
+        logger.debug(
+            "Rate limit: a message refused, retry after %d s", turn.retry_after
+        )  # a flood: no log flood
         # In Dutch (the default): reading the conversation's language would cost a store read
         # per refused message, which is what this step keeps a flood from causing.
-        await self.pipeline.send(turn, RESPONSE)
+        try:
+            await self.pipeline.send(turn, RESPONSE)
+        except Exception:  # noqa: BLE001 - no model loaded yet: the 429 alone still says it
+            logger.exception("The rate-limit reply could not be made")
 
 
 def _is_loopback(address: str) -> bool:
