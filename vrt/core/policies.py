@@ -120,7 +120,9 @@ class EmergencyFollowUpPolicy(Policy):
     `action` within the last `turns` user messages (this one included), and the new message
     matches a `what_now` pattern (lexicon/regex/na_noodgeval.yml, Dutch and English) or has at
     most `short_words` words and is not one of `except_intents` ("bedankt", "doei", "tell me
-    more": a story of tests/stories/ wants the details there). Then
+    more": a story of tests/stories/ wants the details there; and a question the NLU understood,
+    "wat doet vrt?" right after "er is brand!": tests/e2e/test_notice.py wants its answer and the
+    notice pointer, and a resident asking it has moved on). Then
     action_listen after its own `action`. Abstains (all zeros) otherwise, also when the NLU
     itself found an emergency or the `noodsignaal` entity: the rules answer 112 first there.
     Its priority is above RulePolicy's (6), so it wins the tie at confidence 1.0. Nothing to
@@ -136,7 +138,16 @@ class EmergencyFollowUpPolicy(Policy):
             "short_words": 4,
             "emergency_intent": "noodgeval",
             "emergency_entity": "noodsignaal",
-            "except_intents": ["bedankt", "afscheid", "feedback", "vertel_meer"],
+            "except_intents": [
+                "bedankt",
+                "afscheid",
+                "feedback",
+                "vertel_meer",
+                "faq",
+                "beleidsplan",
+                "actuele_melding",
+                "plaats",
+            ],
         }
 
     def __init__(self, config: Dict[Text, Any], *args: Any, **kwargs: Any) -> None:
