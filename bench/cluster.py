@@ -2,7 +2,8 @@
 
 One cluster (vrt.ops.Cluster: 2 Rasa servers, 1 action server, PostgreSQL, Redis, nginx).
 Measured through nginx, with 1 Rasa server (a second nginx in front of the first server only)
-and with both:
+and with both (the throughput through an nginx without the limit per client: its residents
+send back to back):
   * throughput: closed-loop residents (bench/load.py, short think time), doubled until p95
     reaches 300 ms; the highest throughput with p95 < 300 ms is the figure;
   * the surge: 200 residents at once, 5 messages each, and an emergency message 3 s into it
@@ -70,6 +71,17 @@ async def surge(url: str, texts: list) -> dict:
     }
 
 
+def second_nginx(cluster: Cluster, **env: str) -> Nginx:
+    """Another nginx in front of the cluster's servers, on ports of its own."""
+    listen, actions = cluster.spare_ports(2)
+    return Nginx(
+        cluster.nginx_env(
+            VRT_NGINX_LISTEN=f"127.0.0.1:{listen}", VRT_NGINX_ACTIONS_LISTEN=f"127.0.0.1:{actions}", **env
+        ),
+        logdir=cluster.workdir,
+    ).start()
+
+
 def main() -> int:
     workdir = ROOT / "var" / "bench-cluster"
     workdir.mkdir(parents=True, exist_ok=True)
@@ -77,27 +89,35 @@ def main() -> int:
     cluster = Cluster(workdir).start()
     results = {"cpu_cores": os.cpu_count(), "load_average_at_start": os.getloadavg()[0]}
     try:
-        listen, actions = cluster.spare_ports(2)
-        one = Nginx(
-            cluster.nginx_env(
-                VRT_RASA_SERVERS=f"127.0.0.1:{cluster.replicas[0].rasa_port}",
-                VRT_NGINX_LISTEN=f"127.0.0.1:{listen}",
-                VRT_NGINX_ACTIONS_LISTEN=f"127.0.0.1:{actions}",
-            )
-        ).start()
+        first = f"127.0.0.1:{cluster.replicas[0].rasa_port}"
+        both = cluster.nginx_env()["VRT_RASA_SERVERS"]
+        # The throughput's closed-loop residents send back to back, far above any resident's
+        # rate: it goes through an nginx without the limit per client, as it measures the
+        # servers. The surge (residents who read and type) goes through nginx as configured.
+        unlimited = {"VRT_NGINX_RATE": "100000r/s", "VRT_NGINX_CONNS_PER_CLIENT": "60000"}
+        extra = [
+            second_nginx(cluster, VRT_RASA_SERVERS=first, **unlimited),
+            second_nginx(cluster, VRT_RASA_SERVERS=both, **unlimited),
+            second_nginx(cluster, VRT_RASA_SERVERS=first),
+        ]
         try:
-            for name, base in (("1 replica", one.url), ("2 replicas", cluster.url)):
+            one_unlimited, two_unlimited, one = extra
+            for name, unlimited_base, base in (
+                ("1 replica", one_unlimited.url, one.url),
+                ("2 replicas", two_unlimited.url, cluster.url),
+            ):
                 url = f"{base}/webhooks/rest/webhook"
                 asyncio.run(load.warm_up(url, texts))
                 started = time.monotonic()
                 results[name] = {
-                    "throughput": asyncio.run(throughput(url, texts)),
+                    "throughput": asyncio.run(throughput(f"{unlimited_base}/webhooks/rest/webhook", texts)),
                     "surge_200_residents": asyncio.run(surge(url, texts)),
                 }
                 results[name]["seconds"] = round(time.monotonic() - started)
                 print(name, json.dumps(results[name]), file=sys.stderr, flush=True)
         finally:
-            one.remove()
+            for nginx in extra:
+                nginx.remove()
         # The limit per client address, through the cluster's own nginx (both servers).
         messages = random.Random(25).sample(texts, 5)
         results["flood_one_address"] = flood.figures(

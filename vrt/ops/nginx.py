@@ -106,8 +106,8 @@ def values(env: Mapping[str, str], out: Path) -> Dict[str, str]:
     if burst < 0:
         raise ValueError(f"VRT_NGINX_BURST={burst}: 0 or more")
     in_flight = int(env.get("VRT_NGINX_CONNS_PER_CLIENT", "4"))
-    if in_flight < 1:
-        raise ValueError(f"VRT_NGINX_CONNS_PER_CLIENT={in_flight}: 1 or more")
+    if not 1 <= in_flight <= 65535:  # nginx's own bounds
+        raise ValueError(f"VRT_NGINX_CONNS_PER_CLIENT={in_flight}: 1 to 65535")
     return {
         # A server that refused a connection is left alone for 5 s, then tried again.
         "rasa_rest_servers": upstream_lines(rasa, f" max_conns={max_conns} max_fails=1 fail_timeout=5s"),
