@@ -367,12 +367,18 @@ def test_nginx_reload_takes_servers_that_moved(cluster):
         assert requests.post(url, json={"sender": new_sender("reload"), "message": "hallo"}, timeout=30).ok
         nginx.reload({**nginx.env, "VRT_RASA_SERVERS": f"127.0.0.1:{second.rasa_port}"})
         assert requests.post(url, json={"sender": new_sender("reload"), "message": "hallo"}, timeout=30).ok
-        upstreams = [
-            line.split("upstream=")[1].split()[0]
-            for line in nginx.access_log.read_text().splitlines()
-            if "POST /webhooks/rest/webhook" in line
-        ]
-        assert upstreams == [f"127.0.0.1:{first.rasa_port}", f"127.0.0.1:{second.rasa_port}"]
+        expected = [f"127.0.0.1:{first.rasa_port}", f"127.0.0.1:{second.rasa_port}"]
+        deadline = time.monotonic() + 10  # the worker that served a request may log it a moment later
+        while True:
+            upstreams = [
+                line.split("upstream=")[1].split()[0]
+                for line in nginx.access_log.read_text().splitlines()
+                if "POST /webhooks/rest/webhook" in line
+            ]
+            if upstreams == expected or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert upstreams == expected
     finally:
         nginx.remove()
 
