@@ -50,7 +50,13 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 
 from vrt.nlu.base import ConfiguredJsonStateComponent
-from vrt.nlu.ngrams import NgramFeaturizer, features_of, stored, training_examples
+from vrt.nlu.ngrams import (
+    NgramFeaturizer,
+    features_of,
+    reject_state_with_vectorizers,
+    stored,
+    training_examples,
+)
 
 # Rasa warns at every training that no ResponseSelector uses the `faq/<topic>` examples:
 # this component uses them.
@@ -139,11 +145,7 @@ class LexicalIntentClassifier(ConfiguredJsonStateComponent):
             self._build(state)
 
     def check_loaded_state(self) -> None:
-        if self.state and "vectorizers" in self.state:
-            raise RuntimeError(
-                "This model stores the n-gram vectorizers in the intent classifier, the format "
-                "before vrt.nlu.ngrams.NgramFeaturizer. Retrain with `make train`."
-            )
+        reject_state_with_vectorizers(self.state, "intent classifier")
 
     def _build(self, state: Dict[Text, Any]) -> None:
         self._intents = LinearModel.from_state(state["intents"])

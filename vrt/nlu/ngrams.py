@@ -135,6 +135,15 @@ class NgramFeatures:
         )
 
 
+def reject_state_with_vectorizers(state: Any, component: Text) -> None:
+    """A model from before NgramFeaturizer kept the vectorizers in `component`: it cannot load."""
+    if state and "vectorizers" in state:
+        raise RuntimeError(
+            f"This model stores the n-gram vectorizers in the {component}, the format "
+            "before vrt.nlu.ngrams.NgramFeaturizer. Retrain with `make train`."
+        )
+
+
 def training_examples(training_data: TrainingData) -> List[Message]:
     """The examples the n-grams are fitted on and the lexical models are trained on: the intent
     examples with a text."""

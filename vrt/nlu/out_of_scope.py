@@ -31,7 +31,13 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 
 from vrt.nlu.base import ConfiguredJsonStateComponent
-from vrt.nlu.ngrams import NgramFeaturizer, features_of, stored, training_examples
+from vrt.nlu.ngrams import (
+    NgramFeaturizer,
+    features_of,
+    reject_state_with_vectorizers,
+    stored,
+    training_examples,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -64,11 +70,7 @@ class OutOfScopeVeto(ConfiguredJsonStateComponent):
             self._build(state)
 
     def check_loaded_state(self) -> None:
-        if self.state and "vectorizers" in self.state:
-            raise RuntimeError(
-                "This model stores the n-gram vectorizers in the out-of-scope veto, the format "
-                "before vrt.nlu.ngrams.NgramFeaturizer. Retrain with `make train`."
-            )
+        reject_state_with_vectorizers(self.state, "out-of-scope veto")
 
     def _build(self, state: Dict[Text, Any]) -> None:
         self._coef = np.asarray(state["coef"], dtype=np.float64)
