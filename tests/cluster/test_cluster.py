@@ -70,7 +70,8 @@ THINK_S = 0.25
 class Load:
     """Residents talking through nginx in the background: each thread is one conversation, on
     an address of its own, that repeats the policy-plan question and its follow-up. A busy
-    answer or a failed request is sent once more a second later (as a resident does);
+    answer or a failed request is sent once more a second later (as a resident does); a 429
+    (this sender's burst used up) is sent again after its Retry-After;
     `outcomes` counts what came back."""
 
     def __init__(self, cluster: Cluster, conversations: int = 4) -> None:
@@ -80,6 +81,7 @@ class Load:
         self.senders = [new_sender("load") for _ in range(conversations)]
         # Each conversation from an address of its own, as residents on their own connections.
         self.sources = {sender: f"127.0.3.{i + 1}" for i, sender in enumerate(self.senders)}
+        self.retry_after: Dict[str, float] = {}
         self.stopping = threading.Event()
         self.threads = [threading.Thread(target=self.talk, args=(s,)) for s in self.senders]
 
@@ -90,6 +92,9 @@ class Load:
             return "no answer"
         if response.status_code == 503 and response.json() == BUSY:
             return "busy answer"
+        if response.status_code == 429:  # this sender's burst is used up (vrt/channels/rate_limit.py)
+            self.retry_after[sender] = float(response.headers["Retry-After"])
+            return "asked to wait"
         if response.status_code != 200:
             return f"HTTP {response.status_code}"
         replies = texts(response.json())
@@ -104,6 +109,10 @@ class Load:
             message = messages[turn % 2]
             outcome = self.attempt(sender, message)
             self.outcomes[outcome] += 1
+            if outcome == "asked to wait":
+                time.sleep(self.retry_after[sender])  # as the answer asks
+                outcome = self.attempt(sender, message)
+                self.outcomes[f"after waiting {outcome}"] += 1
             if outcome in ("busy answer", "no answer", "empty answer") or outcome.startswith("HTTP"):
                 time.sleep(1)  # a resident reads the answer first
                 retry = self.attempt(sender, message)
@@ -413,7 +422,11 @@ def conversations_go_on(cluster: Cluster, load: Load) -> None:
     for sender in load.senders:
         user_texts = stored_user_texts(cluster, sender)
         assert user_texts and set(user_texts) <= {THEME_QUESTION, FOLLOW_UPS[0][0]}
-        assert "sterk netwerk" in texts(cluster.say(sender, THEME_QUESTION).json())[0]
+        answer = cluster.say(sender, THEME_QUESTION)
+        if answer.status_code == 429:  # the load used up this sender's burst: wait, as asked
+            time.sleep(float(answer.headers["Retry-After"]))
+            answer = cluster.say(sender, THEME_QUESTION)
+        assert "sterk netwerk" in texts(answer.json())[0]
         assert stored_user_texts(cluster, sender)[len(user_texts) :] == [THEME_QUESTION]
 
 
