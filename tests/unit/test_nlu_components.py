@@ -277,3 +277,28 @@ def test_opening_classifier_runs_before_the_fallback_and_the_emergency_net():
         < names.index("FallbackClassifier")
         < names.index("vrt.nlu.emergency.EmergencyKeywordClassifier")
     )
+
+
+def test_override_intent_puts_the_intent_on_top_once():
+    """vrt/nlu/intent.py: the rest of the ranking follows, without a second entry of the name;
+    `certain` drops the classifier's ranking."""
+    from vrt.nlu.intent import override_intent
+
+    ranking = [{"name": "faq", "confidence": 0.6}, {"name": "buiten_bereik", "confidence": 0.3}]
+    message = Message(data={"text": "x", "intent": ranking[0], "intent_ranking": ranking})
+    override_intent(message, "buiten_bereik", 0.95)
+    assert message.get("intent") == {"name": "buiten_bereik", "confidence": 0.95}
+    assert message.get("intent_ranking") == [{"name": "buiten_bereik", "confidence": 0.95}, ranking[0]]
+    override_intent(message, "groet", certain=True)
+    assert message.get("intent_ranking") == [{"name": "groet", "confidence": 1.0}]
+    assert "intent" in message.as_dict(only_output_properties=True)
+
+
+def test_only_the_classifier_and_override_intent_set_the_ranking():
+    """Every component after the classifier overrides the intent through vrt/nlu/intent.py."""
+    setters = sorted(
+        path.name
+        for path in (ROOT / "vrt").rglob("*.py")
+        if "set(INTENT_RANKING_KEY" in path.read_text() or 'set("intent_ranking"' in path.read_text()
+    )
+    assert setters == ["intent.py", "lexical_classifier.py"]

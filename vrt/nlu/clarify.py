@@ -21,13 +21,13 @@ from rasa.nlu.constants import (
 )
 from rasa.shared.nlu.constants import (
     INTENT,
-    INTENT_RANKING_KEY,
     INTENT_RESPONSE_KEY,
     PREDICTED_CONFIDENCE_KEY,
 )
 from rasa.shared.nlu.training_data.message import Message
 
 from vrt.nlu.base import ConfiguredComponent
+from vrt.nlu.intent import override_intent
 
 CANDIDATES_KEY = "verduidelijk_onderwerpen"
 
@@ -93,10 +93,6 @@ class ClarifyingQuestion(ConfiguredComponent):
             ranking = self.ranking(message)
             if not should_clarify([c for _, c in ranking], self.floor, self.band, self.margin):
                 continue
-            intent = {"name": self.intent, "confidence": 1.0 - ranking[0][1]}
-            message.set(INTENT, intent, add_to_output=True)
-            message.set(
-                INTENT_RANKING_KEY, [intent, *(message.get(INTENT_RANKING_KEY) or [])], add_to_output=True
-            )
+            override_intent(message, self.intent, 1.0 - ranking[0][1])
             message.set(CANDIDATES_KEY, candidates(ranking, self.max_buttons, self.ratio), add_to_output=True)
         return messages

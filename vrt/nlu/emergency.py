@@ -35,11 +35,12 @@ import re
 from typing import Any, Dict, List, Optional, Pattern, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from vrt.nlu import lexicon
 from vrt.nlu.base import ConfiguredComponent
+from vrt.nlu.intent import override_intent
 from vrt.nlu.language import DUTCH, ENGLISH, GERMAN, LANGUAGE_GUESS_KEY, LANGUAGE_KEY
 from vrt.nlu.text import normalise
 
@@ -155,10 +156,7 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
                 continue
             if previous != self.intent:
                 logger.info("Emergency pattern %r overrides intent %r", found.re.pattern, previous)
-            top = {"name": self.intent, "confidence": 1.0}
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != self.intent]
-            message.set(INTENT, top, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
+            override_intent(message, self.intent)
         return messages
 
 

@@ -19,10 +19,11 @@ from rasa.nlu.constants import (
     RESPONSE_SELECTOR_PROPERTY_NAME,
 )
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY
+from rasa.shared.nlu.constants import INTENT, PREDICTED_CONFIDENCE_KEY
 from rasa.shared.nlu.training_data.message import Message
 
 from vrt.nlu.base import ConfiguredComponent
+from vrt.nlu.intent import override_intent
 
 logger = logging.getLogger(__name__)
 
@@ -55,11 +56,5 @@ class FaqConfidenceGate(ConfiguredComponent):
             if confidence is None or confidence >= self.threshold:
                 continue
             logger.debug("FAQ answer confidence %.2f for %s: fallback", confidence, name)
-            fallback = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0 - confidence}
-            message.set(INTENT, fallback, add_to_output=True)
-            message.set(
-                INTENT_RANKING_KEY,
-                [fallback, *(message.get(INTENT_RANKING_KEY) or [])],
-                add_to_output=True,
-            )
+            override_intent(message, DEFAULT_NLU_FALLBACK_INTENT_NAME, 1.0 - confidence)
         return messages

@@ -22,8 +22,6 @@ from rasa.nlu.constants import (
     RESPONSE_SELECTOR_UTTER_ACTION_KEY,
 )
 from rasa.shared.nlu.constants import (
-    INTENT,
-    INTENT_RANKING_KEY,
     INTENT_RESPONSE_KEY,
     PREDICTED_CONFIDENCE_KEY,
     TEXT,
@@ -32,6 +30,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from vrt.nlu.base import JsonStateComponent
+from vrt.nlu.intent import override_intent
 
 PAYLOAD = re.compile(r"^/(?P<intent>\w+)/(?P<topic>\w+)$")
 
@@ -59,9 +58,7 @@ class FaqPayloadHandler(JsonStateComponent):
             key = f"{match['intent']}/{match['topic']}"
             if key not in self.known:
                 continue
-            intent = {"name": match["intent"], "confidence": 1.0}
-            message.set(INTENT, intent, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [intent], add_to_output=True)
+            override_intent(message, match["intent"], certain=True)
             prediction = {
                 RESPONSE_SELECTOR_RESPONSES_KEY: None,
                 PREDICTED_CONFIDENCE_KEY: 1.0,

@@ -20,11 +20,12 @@ from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Optional, Text, Tuple
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from vrt.nlu import lexicon
 from vrt.nlu.base import ConfiguredComponent
+from vrt.nlu.intent import override_intent
 from vrt.nlu.language import DUTCH, ENGLISH, GERMAN, LANGUAGE_GUESS_KEY, LANGUAGE_KEY, SWITCH_INTENT
 from vrt.nlu.text import normalise
 
@@ -184,13 +185,6 @@ class LanguageDetector(ConfiguredComponent):
         }
         self.german_intent = config["german_intent"]
 
-    @staticmethod
-    def _set_intent(message: Message, name: Text) -> None:
-        top = {"name": name, "confidence": 1.0}
-        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != name]
-        message.set(INTENT, top, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
-
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT)
@@ -198,7 +192,7 @@ class LanguageDetector(ConfiguredComponent):
                 continue
             switch_to = self.switch.get(normalise(text))
             if switch_to:
-                self._set_intent(message, SWITCH_INTENT)
+                override_intent(message, SWITCH_INTENT)
                 entity = {
                     "entity": LANGUAGE_KEY,
                     "value": switch_to,
@@ -218,5 +212,5 @@ class LanguageDetector(ConfiguredComponent):
                 continue
             message.set(LANGUAGE_KEY, language, add_to_output=True)
             if language == GERMAN:
-                self._set_intent(message, self.german_intent)
+                override_intent(message, self.german_intent)
         return messages

@@ -13,10 +13,11 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from vrt.nlu.base import ConfiguredComponent
+from vrt.nlu.intent import override_intent
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -39,7 +40,5 @@ class OpeningMessageClassifier(ConfiguredComponent):
         for message in messages:
             if not self.is_opening(message.get(TEXT)):
                 continue
-            intent = {"name": self.intent, "confidence": 1.0}
-            message.set(INTENT, intent, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [intent], add_to_output=True)
+            override_intent(message, self.intent, certain=True)
         return messages

@@ -25,12 +25,13 @@ import numpy as np
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+from rasa.shared.nlu.constants import INTENT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 
 from vrt.nlu.base import ConfiguredJsonStateComponent
+from vrt.nlu.intent import override_intent
 from vrt.nlu.ngrams import (
     NgramFeaturizer,
     features_of,
@@ -116,10 +117,5 @@ class OutOfScopeVeto(ConfiguredJsonStateComponent):
                 self.out_of_scope_intent,
                 message.get(INTENT).get("name"),
             )
-            vetoed = {"name": self.out_of_scope_intent, "confidence": float(probability)}
-            ranking = [
-                r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != self.out_of_scope_intent
-            ]
-            message.set(INTENT, vetoed, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [vetoed, *ranking], add_to_output=True)
+            override_intent(message, self.out_of_scope_intent, probability)
         return messages

@@ -10,10 +10,11 @@ import re
 from typing import Any, Dict, List, Text, Tuple
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from vrt.nlu.base import ConfiguredComponent
+from vrt.nlu.intent import override_intent
 from vrt.nlu.places import place_questions
 
 
@@ -37,9 +38,7 @@ class PlaceQuestionClassifier(ConfiguredComponent):
             asked = questions.place_asked(message.get(TEXT) or "")
             if asked is None:
                 continue
-            intent = {"name": self.config["intent"], "confidence": 1.0}
-            message.set(INTENT, intent, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [intent], add_to_output=True)
+            override_intent(message, self.config["intent"], certain=True)
             start, end = span_of(asked[0], message.get(TEXT) or "")
             entity = {
                 "entity": self.config["entity"],
