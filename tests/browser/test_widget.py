@@ -737,3 +737,18 @@ def test_unsure_question_asks_back_and_a_click_answers(page: Page):
     asked.get_by_role("button", name="Risico's in Twente").click()
     expect(page.locator(f"{USER} .vrtc-text").last).to_have_text("Risico's in Twente")
     assert "bijna alle risico's" in wait_for_reply(page, before)
+
+
+def test_yes_and_no_about_places(page: Page):
+    """Yes/no about a place (vrt/nlu/places.py, action_plaats) in the widget: "ja" for one of the
+    14 municipalities, "nee" with the list for another Dutch municipality, a follow-up that names
+    only the place, and a place the bot cannot place."""
+    open_widget(page)
+    assert ask(page, "hoort oldenzaal bij jullie").startswith("Ja, Oldenzaal is een van de 14 gemeenten van VRT.")
+    no = ask(page, "en zwolle?")
+    assert no.startswith("Nee, Zwolle is geen van de 14 gemeenten van VRT.")
+    assert "Hof van Twente" in no
+    expect(page.locator(BOT).last).to_contain_text("Rijssen-Holten")
+    assert "Gronau hoort alleen bij VRT als het in een van die gemeenten ligt" in ask(
+        page, "valt gronau onder de veiligheidsregio twente?"
+    )

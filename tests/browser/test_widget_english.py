@@ -61,3 +61,15 @@ def test_english_emergency_shows_112_first(page: Page):
     expect(page.get_by_role("dialog", name="VRT Assistent").locator(".vrtc-emergency")).to_have_text(
         "In an emergency: call 112"
     )
+
+
+def test_english_yes_and_no_about_places(page: Page):
+    """Yes/no about a place in English (action_plaats): the answer and its `lang` follow the question."""
+    open_widget(page)
+    before = page.locator(BOT).count()
+    yes = ask(page, "does Enschede belong to VRT?", label="Typ je vraag")
+    assert yes.startswith("Yes, Enschede is one of the 14 municipalities of VRT."), yes
+    expect(page.locator(BOT).nth(before)).to_have_attribute("lang", "en")
+    no = ask(page, "and Arnhem?", label="Type your question")
+    assert no.startswith("No, Arnhem is not one of the 14 municipalities of VRT."), no
+    assert "Hof van Twente" in no

@@ -217,3 +217,17 @@ def test_voices_set_is_not_in_training_data():
     voices = [plain(t) for t in voices_texts()]
     assert len(voices) > 900
     assert sorted({t for t in voices if t in seen} - before) == []
+
+
+def test_every_reply_is_marked_with_its_language_templates_too(domain):
+    """vrt/core/nlg.py ResponseLanguages: the `lang` of each REST reply (the widget sets it on the
+    message for screen readers); a filled-in slot ("{plaats}" of action_plaats) still matches."""
+    from vrt.core.nlg import ResponseLanguages
+
+    languages = ResponseLanguages(domain["responses"])
+    yes = {v.get("condition", [{}])[0].get("value", "nl"): v["text"] for v in domain["responses"]["utter_plaats_ja"]}
+    assert languages.of(yes["en"].replace("{plaats}", "Hof van Twente")) == "en"
+    assert languages.of(yes["nl"].replace("{plaats}", "Oldenzaal")) == "nl"
+    assert languages.of(domain["responses"]["utter_duits"][0]["text"]) == "de"
+    assert languages.of("Yes, is one of the 14 municipalities of VRT.") is None  # the slot is never empty
+    assert languages.of("something the bot never says") is None

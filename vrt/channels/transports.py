@@ -110,7 +110,7 @@ def _sender(value: Any) -> str:
 def with_language(messages: List[Dict[Text, Any]], request: Request) -> List[Dict[Text, Any]]:
     """Adds `lang` ("nl", "en", "de") to each text reply, so the widget can set the `lang`
     attribute of every message (screen readers). Read from the domain: which variation it is."""
-    from vrt.core.nlg import response_languages
+    from vrt.core.nlg import ResponseLanguages
 
     agent = getattr(request.app.ctx, "agent", None)
     domain = getattr(agent, "domain", None)
@@ -118,10 +118,10 @@ def with_language(messages: List[Dict[Text, Any]], request: Request) -> List[Dic
         return messages
     cached = getattr(request.app.ctx, "vrt_response_languages", None)
     if cached is None or cached[0] is not domain:
-        cached = (domain, response_languages(domain.responses))
+        cached = (domain, ResponseLanguages(domain.responses))
         request.app.ctx.vrt_response_languages = cached
     for message in messages:
-        language = cached[1].get(" ".join(str(message.get("text", "")).split()))
+        language = cached[1].of(message.get("text", ""))
         if language:
             message["lang"] = language
     return messages

@@ -10,7 +10,8 @@ endpoints.yml and deploy/endpoints.*.yml.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+import re
+from typing import Any, Dict, List, Optional, Pattern, Text, Tuple
 
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
@@ -20,18 +21,36 @@ from rasa.utils.endpoints import EndpointConfig
 
 from vrt.nlu.language import LANGUAGE_KEY, conversation_language
 
+SLOT = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 
-def response_languages(responses: Dict[Text, Any]) -> Dict[Text, Text]:
+
+class ResponseLanguages:
     """Text of every response variation -> its language: "en" for `taal: en` variations, "de" for
-    `utter_duits`, else "nl". The REST channel uses it to mark each reply with `lang` (widget)."""
-    languages = {}
-    for name, variants in responses.items():
-        for variant in variants:
-            conditions = {c.get("name"): c.get("value") for c in variant.get("condition") or []}
-            language = conditions.get(LANGUAGE_KEY) or ("de" if name == "utter_duits" else "nl")
-            if isinstance(variant.get("text"), str):
-                languages[" ".join(variant["text"].split())] = language
-    return languages
+    `utter_duits`, else "nl". The REST channel uses it to mark each reply with `lang` (widget).
+    A text with a slot in it ("Yes, {plaats} is one of ...", action_plaats) is matched as a
+    pattern in which the slot stands for any text."""
+
+    def __init__(self, responses: Dict[Text, Any]) -> None:
+        self.exact: Dict[Text, Text] = {}
+        self.templates: List[Tuple[Pattern, Text]] = []
+        for name, variants in responses.items():
+            for variant in variants:
+                conditions = {c.get("name"): c.get("value") for c in variant.get("condition") or []}
+                language = conditions.get(LANGUAGE_KEY) or ("de" if name == "utter_duits" else "nl")
+                if not isinstance(variant.get("text"), str):
+                    continue
+                text = " ".join(variant["text"].split())
+                if SLOT.search(text):
+                    parts = SLOT.split(text)
+                    self.templates.append((re.compile("(?s:.+)".join(map(re.escape, parts))), language))
+                else:
+                    self.exact[text] = language
+
+    def of(self, text: Text) -> Optional[Text]:
+        text = " ".join(str(text).split())
+        if text in self.exact:
+            return self.exact[text]
+        return next((language for pattern, language in self.templates if pattern.fullmatch(text)), None)
 
 
 def tracker_language(tracker: DialogueStateTracker) -> str:
