@@ -744,7 +744,9 @@ def test_yes_and_no_about_places(page: Page):
     14 municipalities, "nee" with the list for another Dutch municipality, a follow-up that names
     only the place, and a place the bot cannot place."""
     open_widget(page)
-    assert ask(page, "hoort oldenzaal bij jullie").startswith("Ja, Oldenzaal is een van de 14 gemeenten van VRT.")
+    assert ask(page, "hoort oldenzaal bij jullie").startswith(
+        "Ja, Oldenzaal is een van de 14 gemeenten van VRT."
+    )
     no = ask(page, "en zwolle?")
     assert no.startswith("Nee, Zwolle is geen van de 14 gemeenten van VRT.")
     assert "Hof van Twente" in no

@@ -225,7 +225,10 @@ def test_every_reply_is_marked_with_its_language_templates_too(domain):
     from vrt.core.nlg import ResponseLanguages
 
     languages = ResponseLanguages(domain["responses"])
-    yes = {v.get("condition", [{}])[0].get("value", "nl"): v["text"] for v in domain["responses"]["utter_plaats_ja"]}
+    yes = {
+        v.get("condition", [{}])[0].get("value", "nl"): v["text"]
+        for v in domain["responses"]["utter_plaats_ja"]
+    }
     assert languages.of(yes["en"].replace("{plaats}", "Hof van Twente")) == "en"
     assert languages.of(yes["nl"].replace("{plaats}", "Oldenzaal")) == "nl"
     assert languages.of(domain["responses"]["utter_duits"][0]["text"]) == "de"
