@@ -10,9 +10,9 @@ from vrt.ops.servers import ROOT
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
 
 
-def response_text(name: str) -> str:
+def response_text(name: str, variation: int = 0) -> str:
     """A response's text as the bot sends it (folded YAML: one line)."""
-    variant = DOMAIN["responses"][name][0]  # the Dutch default; [1] is English
+    variant = DOMAIN["responses"][name][variation]  # 0: the Dutch default; 1: English
     return " ".join(variant["text"].split())
 
 

@@ -4,8 +4,8 @@ Measured (issue 25): with `make run` (one Rasa server, no nginx in front) one cl
 64 requests/s left the other residents answered, but at 5 times their usual p95. So before
 anything costs work (the privacy gate, Rasa, the tracker store), each message takes a token
 from two token buckets: one of its sender id and one of its client address. When either is
-empty the turn ends here: no Rasa call, nothing stored; the resident gets utter_te_snel
-(domain.yml) and, over REST, HTTP 429 with Retry-After (vrt/channels/transports.py).
+empty the turn ends here: no Rasa call, nothing stored; the resident gets utter_te_snel,
+Dutch and English (domain.yml), and, over REST, HTTP 429 with Retry-After (vrt/channels/transports.py).
 
 Options in credentials.yml, per channel (a burst of N messages, then R per second):
 
@@ -39,6 +39,8 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Optional
+
+from vrt.nlu.language import every_variation
 
 if TYPE_CHECKING:
     from vrt.channels.turn import Pipeline, Rest, Turn
@@ -144,10 +146,12 @@ class RateLimit:
         logger.debug(
             "Rate limit: a message refused, retry after %d s", turn.retry_after
         )  # a flood: no log flood
-        # In Dutch (the default): reading the conversation's language would cost a store read
-        # per refused message, which is what this step keeps a flood from causing.
+        # Dutch and English, as nginx's 429 (vrt/ops/nginx.py): reading the conversation's
+        # language would cost a store read per refused message, which is what this step keeps a
+        # flood from causing.
         try:
-            await self.pipeline.send(turn, RESPONSE)
+            for reply in every_variation(self.pipeline.app.ctx.agent.domain.responses, RESPONSE):
+                await turn.output.send_response(turn.sender_id, {**reply, "utter_action": RESPONSE})
         except Exception:  # noqa: BLE001 - no model loaded yet: the 429 alone still says it
             logger.exception("The rate-limit reply could not be made")
 

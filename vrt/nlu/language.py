@@ -15,7 +15,7 @@ No Rasa imports: the action server uses `conversation_language` too (theme butto
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, Optional
+from typing import Any, Dict, Iterable, List, Optional
 
 DUTCH, ENGLISH, GERMAN = "nl", "en", "de"
 DEFAULT_LANGUAGE = DUTCH
@@ -52,3 +52,18 @@ def conversation_language(parse_data_newest_first: Iterable[Dict[str, Any]]) -> 
         if hint is None and parse_data.get(LANGUAGE_GUESS_KEY) in ANSWER_LANGUAGES:
             hint = parse_data[LANGUAGE_GUESS_KEY]
     return hint or DEFAULT_LANGUAGE
+
+
+def every_variation(responses: Dict[Text, Any], name: Text) -> List[Dict[Text, Text]]:
+    """Every text variation of a response as a reply (Dutch first, then English with its `lang`),
+    for answers sent where the resident's language is not known: nginx's own answers
+    (vrt/ops/nginx.py) and the rate limit's refusal (vrt/channels/rate_limit.py), which must
+    not read the conversation."""
+    replies = []
+    for variant in responses[name]:
+        reply = {"text": " ".join(variant["text"].split())}
+        conditions = {c.get("name"): c.get("value") for c in variant.get("condition") or []}
+        if conditions.get(LANGUAGE_KEY):
+            reply["lang"] = conditions[LANGUAGE_KEY]
+        replies.append(reply)
+    return replies

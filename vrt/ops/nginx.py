@@ -41,6 +41,7 @@ from typing import Dict, Mapping
 
 import yaml
 
+from vrt.nlu.language import every_variation
 from vrt.paths import ROOT  # noqa: E402
 
 TEMPLATE = ROOT / "deploy" / "nginx" / "vrt.conf.template"
@@ -64,14 +65,8 @@ def too_many_answer(domain: Path = ROOT / "domain.yml") -> list:
 def nginx_answer(response: str, domain: Path = ROOT / "domain.yml") -> list:
     """Every variation of the response (Dutch, then English with its `lang`), as nginx cannot
     know the resident's language."""
-    answer = []
-    for variation in yaml.safe_load(domain.read_text())["responses"][response]:
-        message = {"recipient_id": None, "text": " ".join(variation["text"].split())}
-        language = next((c["value"] for c in variation.get("condition", []) if c.get("name") == "taal"), None)
-        if language:
-            message["lang"] = language
-        answer.append(message)
-    return answer
+    responses = yaml.safe_load(domain.read_text())["responses"]
+    return [{"recipient_id": None, **reply} for reply in every_variation(responses, response)]
 
 
 def upstream_lines(addresses: str, parameters: str = "") -> str:
