@@ -43,6 +43,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from vrt.channels.gate import PrivacyGate
+from vrt.channels.heartbeat import guard_heartbeat
 from vrt.channels.notices import Notices
 from vrt.channels.rate_limit import OPTIONS as RATE_OPTIONS
 from vrt.channels.turn import OnNewMessage, Pipeline
@@ -254,6 +255,7 @@ class SocketIOInput(ChannelBase, socketio.SocketIOInput):
         # engineio's own copy would make browsers reject the doubled Access-Control-Allow-Origin.
         sio.eio._cors_headers = lambda environ: []
         sio.eio.max_http_buffer_size = self.max_body_bytes
+        guard_heartbeat(sio.eio)  # CVE-2026-48802 (vrt/channels/heartbeat.py)
 
         async def session_request(sid: Text, data: Any) -> None:
             session_id = data.get("session_id") if isinstance(data, dict) else None

@@ -54,7 +54,7 @@ def conversation_language(parse_data_newest_first: Iterable[Dict[str, Any]]) -> 
     return hint or DEFAULT_LANGUAGE
 
 
-def every_variation(responses: Dict[Text, Any], name: Text) -> List[Dict[Text, Text]]:
+def every_variation(responses: Dict[str, Any], name: str) -> List[Dict[str, str]]:
     """Every text variation of a response as a reply (Dutch first, then English with its `lang`),
     for answers sent where the resident's language is not known: nginx's own answers
     (vrt/ops/nginx.py) and the rate limit's refusal (vrt/channels/rate_limit.py), which must
