@@ -258,7 +258,7 @@ class TopicFollowUpPolicy(Policy):
             "priority": 7,
             "turns": 2,
             "max_words": 12,
-            "extra_words": 1,
+            "extra_words": 2,
             "intents": ["faq", "nlu_fallback", "buiten_bereik", "verduidelijk", "vertel_meer"],
             "unsure_intents": ["nlu_fallback", "buiten_bereik", "verduidelijk", "vertel_meer"],
             "no_answer_intents": ["nlu_fallback", "buiten_bereik"],
