@@ -244,3 +244,15 @@ def test_kinds_of_follow_up_question(setup, text, kind, bare):
 @pytest.mark.parametrize("text", ["wat is een veiligheidsregio", "goedemorgen", "er is brand", ""])
 def test_not_a_follow_up_question(setup, text):
     assert setup[1][2].kind_of(text) is None
+
+
+def test_the_weekly_report_counts_an_answer_in_context_as_answered():
+    """ "waarom?" is nlu_fallback alone; answered from the last answer it is not "niet begrepen"."""
+    from vrt.report.conversations import Turn
+
+    def turn(actions):
+        return Turn("s", "s#1", "waarom?", 1_700_000_000.0, "rest", "nlu_fallback", 0.8, actions=actions)
+
+    assert turn(["utter_faq/veiligheid_en_zorg"]).unanswered is None
+    assert turn(["utter_vertel_meer_geen_details"]).unanswered == "niet begrepen"
+    assert turn(["utter_default"]).unanswered == "niet begrepen"
