@@ -145,6 +145,9 @@ ANSWERS_OF_THEIR_OWN = [
     (GEMEENTEN, ("hoeveel kazernes hebben jullie in twente?", "faq", "capaciteit"), ["utter_faq"]),
     (CONTACT, ("wat doen jullie?", "faq", "wat_doet_vrt"), ["utter_faq"]),
     (IVZ, ("waarom bestaat de veiligheidsregio eigenlijk", "faq", "wat_doet_vrt"), ["utter_faq"]),
+    # "er" and "het" are in every question; they do not point back.
+    (CAPACITEIT, ("hoeveel gemeenten zijn er?", "faq", "gemeenten"), ["utter_faq"]),
+    (IVZ, ("waarom is het beleidsplan belangrijk", "faq", "koers"), ["utter_faq"]),
     # Not a kind of follow-up question: the rules as before.
     (IVZ, ("vertel meer", "vertel_meer"), ["action_vertel_meer"]),
     (IVZ, ("bedankt!", "bedankt"), ["utter_bedankt"]),
