@@ -15,32 +15,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-import yaml
-
+from vrt.knowledge import (  # noqa: F401 (the actions import them from here)
+    FAQ_RESPONSE_PREFIX,
+    KnowledgeFileError,
+    faq_topics,
+    read_mapping,
+    require_topic,
+)
 from vrt.nlu.text import normalise
 from vrt.paths import ROOT  # noqa: E402
 
 DEFAULT_PATH = ROOT / "knowledge" / "beleidsplan.yml"
 FOLLOW_UPS_PATH = ROOT / "knowledge" / "vervolg.yml"
 DOMAIN_PATH = ROOT / "domain.yml"
-FAQ_RESPONSE_PREFIX = "utter_faq/"
 # Lets operators point the action server at another copy of the file.
 PATH_ENV = "VRT_BELEIDSPLAN_FILE"
-
-
-def faq_topics(domain_path: Path = DOMAIN_PATH) -> Set[str]:
-    """The FAQ topics domain.yml has an answer for (`utter_faq/<topic>`)."""
-    responses = (yaml.safe_load(domain_path.read_text(encoding="utf-8")) or {}).get("responses") or {}
-    return {name[len(FAQ_RESPONSE_PREFIX) :] for name in responses if name.startswith(FAQ_RESPONSE_PREFIX)}
-
-
-class KnowledgeFileError(ValueError):
-    """The knowledge file is missing, unreadable or does not match the schema."""
-
-    def __init__(self, path: Path, field_path: str, problem: str) -> None:
-        self.path = path
-        self.field_path = field_path
-        super().__init__(f"{path}: field '{field_path}': {problem}")
 
 
 @dataclass(frozen=True)
@@ -111,29 +100,10 @@ def _require_text_list(data: Dict[str, Any], key: str, where: str, path: Path) -
     return tuple(" ".join(item.split()) for item in value)
 
 
-def _read_mapping(path: Path) -> Dict[str, Any]:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise KnowledgeFileError(path, "(file)", f"cannot be read: {error}") from error
-    except yaml.YAMLError as error:
-        raise KnowledgeFileError(path, "(file)", f"is not valid YAML: {error}") from error
-    if not isinstance(raw, dict):
-        raise KnowledgeFileError(path, "(top level)", "must be a mapping")
-    return raw
-
-
-def _require_topic(value: Any, where: str, path: Path, topics: Set[str]) -> str:
-    if not isinstance(value, str) or value not in topics:
-        problem = f"must be an FAQ topic of domain.yml (utter_faq/<topic>), not {value!r}"
-        raise KnowledgeFileError(path, where, problem)
-    return value
-
-
 def load_policy_plan(path: Optional[Path] = None, topics: Optional[Set[str]] = None) -> PolicyPlan:
     path = Path(path or os.environ.get(PATH_ENV) or DEFAULT_PATH)
     topics = faq_topics() if topics is None else topics
-    raw = _read_mapping(path)
+    raw = read_mapping(path)
     document = _require_text(raw, "document", "(top level)", path)
     themes_raw = raw.get("themas")
     if not isinstance(themes_raw, dict) or not themes_raw:
@@ -155,7 +125,7 @@ def load_policy_plan(path: Optional[Path] = None, topics: Optional[Set[str]] = N
             titel=_require_text(entry, "titel", where, path),
             titel_en=_require_text(entry, "titel_en", where, path),
             synoniemen=_require_text_list(entry, "synoniemen", where, path),
-            antwoord=_require_topic(entry.get("antwoord"), f"{where}.antwoord", path, topics),
+            antwoord=require_topic(entry.get("antwoord"), f"{where}.antwoord", path, topics),
         )
     return PolicyPlan(document=document, themes=themes)
 
@@ -165,16 +135,16 @@ def load_follow_ups(
 ) -> Dict[str, Tuple[str, ...]]:
     """FAQ topic -> the FAQ topics "vertel meer" offers after it; every topic has an entry."""
     topics = faq_topics() if topics is None else topics
-    raw = _read_mapping(path).get("vervolg")
+    raw = read_mapping(path).get("vervolg")
     if not isinstance(raw, dict):
         raise KnowledgeFileError(path, "vervolg", "must be a mapping of FAQ topics")
     follow_ups: Dict[str, Tuple[str, ...]] = {}
     for topic, related in raw.items():
-        _require_topic(topic, f"vervolg.{topic}", path, topics)
+        require_topic(topic, f"vervolg.{topic}", path, topics)
         if not isinstance(related, list):
             raise KnowledgeFileError(path, f"vervolg.{topic}", "must be a list of FAQ topics (may be empty)")
         follow_ups[topic] = tuple(
-            _require_topic(item, f"vervolg.{topic}[{index}]", path, topics)
+            require_topic(item, f"vervolg.{topic}[{index}]", path, topics)
             for index, item in enumerate(related)
         )
     missing = sorted(topics - set(follow_ups))

@@ -14,7 +14,7 @@ last states. It refuses to load rules that need more: a rule from the conversati
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.core.policies.rule_policy import RULES, RulePolicy
@@ -24,10 +24,11 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain, State
-from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from vrt.knowledge import FAQ_RESPONSE_PREFIX, load_follow_up_questions
 from vrt.nlu import lexicon
 from vrt.nlu.text import normalise
 
@@ -125,14 +126,16 @@ class EmergencyFollowUpPolicy(Policy):
     notice pointer, and a resident asking it has moved on). Then
     action_listen after its own `action`. Abstains (all zeros) otherwise, also when the NLU
     itself found an emergency or the `noodsignaal` entity: the rules answer 112 first there.
-    Its priority is above RulePolicy's (6), so it wins the tie at confidence 1.0. Nothing to
+    Its priority is above RulePolicy's (6) and TopicFollowUpPolicy's (7), so it wins the tie at
+    confidence 1.0. Nothing to
     train: the patterns are read when the model is loaded, like the emergency net's.
     """
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {
-            "priority": 7,
+            # Above TopicFollowUpPolicy (7): after an emergency, 112 comes first.
+            "priority": 8,
             "action": "utter_noodgeval",
             "turns": 3,
             "short_words": 4,
@@ -218,3 +221,203 @@ class EmergencyFollowUpPolicy(Policy):
                     and self.config["emergency_entity"] not in entities
                 )
         return False
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
+class TopicFollowUpPolicy(Policy):
+    """A follow-up question without a topic, read in the context of the last FAQ answer.
+
+    Why: the rules hold one user message, and the NLU reads each message alone. "En wie betaalt
+    dat?" after the answer about the IVZ platform got "Bedoel je ...?", "hoort dat ook bij
+    jullie?" got the list of municipalities, "waarom?" got "Sorry, dat begrijp ik niet": on the
+    residents' voices set 0.579 of such follow-ups were right (bench.voices,
+    `followup_by_kind.topic`).
+
+    When one of the last `turns` bot turns gave an FAQ answer (`utter_faq/<topic>`), and the new
+    message asks a kind of follow-up question (lexicon/regex/vervolgvraag.yml: who pays, since
+    when, why, ...), this policy predicts the answer that knowledge/vervolgvragen.yml gives for
+    that kind after that topic (often the same answer again: it holds the fact asked for), with
+    confidence 1.0, then action_listen. It acts only on messages whose intent is one of
+    `intents`, with at most `max_words` words, and
+    - that are the question and nothing else: around the pattern only filler and referring words
+      (lexicon/lookups/vervolgvraag.yml), or `extra_words` more words and a referring word
+      ("waarom is dat nodig?"); then it overrides even a sure FAQ answer, which the NLU gave
+      without knowing what "dat" is;
+    - or that hold a referring word and the NLU was unsure (`unsure_intents`, or an FAQ answer
+      below `faq_confidence`).
+    A kind the file has no answer for after that topic gets `no_answer` (an honest "Meer heb ik
+    hier niet over") when the NLU found nothing (`no_answer_intents`); else the policy abstains
+    and the rules answer as before (action_vertel_meer for "vertel meer", the clarifying question,
+    the NLU's own FAQ answer). Emergencies and places are not its intents; EmergencyFollowUpPolicy
+    has a higher priority. Nothing to train: the files are read when the model is loaded.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "priority": 7,
+            "turns": 2,
+            "max_words": 12,
+            "extra_words": 2,
+            "intents": ["faq", "nlu_fallback", "buiten_bereik", "verduidelijk", "vertel_meer"],
+            "unsure_intents": ["nlu_fallback", "buiten_bereik", "verduidelijk", "vertel_meer"],
+            "no_answer_intents": ["nlu_fallback", "buiten_bereik"],
+            "faq_confidence": 0.5,
+            "faq_action": "utter_faq",
+            "no_answer": "utter_vertel_meer_geen_details",
+            "pass_over": [
+                "utter_default",
+                "utter_buiten_bereik",
+                "utter_verduidelijk",
+                "utter_vertel_meer_geen_details",
+            ],
+            "emergency_entity": "noodsignaal",
+        }
+
+    def __init__(self, config: Dict[Text, Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__({**self.get_default_config(), **config}, *args, **kwargs)
+        self.kinds = {
+            kind: [re.compile(p) for p in patterns] for kind, patterns in lexicon.follow_up_kinds().items()
+        }
+        words = lexicon.follow_up_words()
+        self.referring = set(words["referring_words"])
+        self.fillers = set(words["filler_words"]) | self.referring
+        self.answers = load_follow_up_questions(kinds=set(self.kinds))
+
+    def train(
+        self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any
+    ) -> Resource:
+        return self._resource
+
+    def kind_of(self, text: Optional[Text]) -> Optional[Tuple[Text, bool, bool]]:
+        """The kind of follow-up question, whether the message is that question and nothing else,
+        and whether it has a referring word; None when it is not a follow-up question."""
+        folded = normalise(text or "")
+        words = folded.split()
+        if not words or len(words) > int(self.config["max_words"]):
+            return None
+        referring = any(w in self.referring for w in words)
+        for kind, patterns in self.kinds.items():
+            for pattern in patterns:
+                match = pattern.search(folded)
+                if match:
+                    rest = (folded[: match.start()] + " " + folded[match.end() :]).split()
+                    own = [w for w in rest if w not in self.fillers]
+                    bare = not own or (referring and len(own) <= int(self.config["extra_words"]))
+                    return kind, bare, referring
+        return None
+
+    def answer(self, tracker: DialogueStateTracker) -> Optional[Text]:
+        """The action that answers the latest message in context, or None."""
+        message = tracker.latest_message
+        if message is None:
+            return None
+        intent = (message.intent or {}).get("name")
+        entities = {e.get("entity") for e in message.entities}
+        if intent not in self.config["intents"] or self.config["emergency_entity"] in entities:
+            return None
+        topic = last_faq_topic(
+            tracker, int(self.config["turns"]), self.config["faq_action"], self.config["pass_over"]
+        )
+        found = self.kind_of(message.text) if topic else None
+        if found is None:
+            return None
+        kind, bare, referring = found
+        unsure = intent in self.config["unsure_intents"] or (
+            intent == "faq" and faq_confidence(message.parse_data) < float(self.config["faq_confidence"])
+        )
+        if not (bare or (unsure and referring)):
+            return None
+        answer = self.answers.get(topic, {}).get(kind)
+        if answer is None and intent in self.config["no_answer_intents"]:
+            return self.config["no_answer"]
+        return answer
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: Optional[Dict[Text, Any]] = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        probabilities = self._default_predictions(domain)
+        done = actions_since_message(tracker)
+        answer = self.answer(tracker) if len(done) <= 1 else None
+        if answer is not None:
+            wanted = ACTION_LISTEN_NAME if done == [answer] else answer if not done else None
+            if wanted in domain.action_names_or_texts:
+                probabilities[domain.index_for_action(wanted)] = 1.0
+        return self._prediction(probabilities)
+
+
+def actions_since_message(tracker: DialogueStateTracker) -> List[Text]:
+    """The actions after the latest user message; [] while the bot has not answered it yet."""
+    actions: List[Text] = []
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            break
+        if isinstance(event, ActionExecuted) and event.action_name:
+            actions.insert(0, event.action_name)
+    return actions
+
+
+def retrieval_topic(event: UserUttered) -> Optional[Text]:
+    """The FAQ topic the NLU picked for a message (`faq/<topic>`), if any."""
+    full = (event.intent or {}).get("full_retrieval_intent_name")
+    if not full:
+        for selector in ((event.parse_data or {}).get("response_selector") or {}).values():
+            if isinstance(selector, dict):
+                full = (selector.get("response") or {}).get("intent_response_key") or full
+    if full and "/" in full:
+        return full.split("/", 1)[1]
+    return None
+
+
+def faq_confidence(parse_data: Optional[Dict[Text, Any]]) -> float:
+    """The FAQ answer's confidence in the parse data (0.0 without one)."""
+    for selector in ((parse_data or {}).get("response_selector") or {}).values():
+        if isinstance(selector, dict):
+            return float((selector.get("response") or {}).get("confidence") or 0.0)
+    return 0.0
+
+
+def last_faq_topic(
+    tracker: DialogueStateTracker,
+    turns: int,
+    faq_action: Text = "utter_faq",
+    pass_over: Sequence[Text] = (),
+) -> Optional[Text]:
+    """The FAQ topic of the last FAQ answer in the `turns` bot turns before the latest user message.
+    Only answers that did not understand (`pass_over`: "Sorry, dat begrijp ik niet") may stand
+    between it and the message: after any other answer the thread is another one.
+
+    An answer shows as a bot message whose `utter_action` is `utter_faq/<topic>` (in a
+    conversation, also from the custom actions), as the action `utter_faq/<topic>` (this policy's
+    answer), or, in test stories where no bot message is recorded, as the action `utter_faq` after
+    a message the NLU gave that topic.
+    """
+    events = list(tracker.events)
+    users = [i for i, e in enumerate(events) if isinstance(e, UserUttered)]
+    if not users:
+        return None
+    pending = False
+    seen = 0
+    for event in reversed(events[: users[-1]]):
+        if isinstance(event, BotUttered):
+            action = (event.metadata or {}).get("utter_action") or ""
+            if action.startswith(FAQ_RESPONSE_PREFIX):
+                return action[len(FAQ_RESPONSE_PREFIX) :]
+            if action and action not in pass_over:
+                return None
+        elif isinstance(event, ActionExecuted):
+            name = event.action_name or ""
+            if name.startswith(FAQ_RESPONSE_PREFIX):
+                return name[len(FAQ_RESPONSE_PREFIX) :]
+            pending = pending or name == faq_action
+        elif isinstance(event, UserUttered):
+            if pending:
+                return retrieval_topic(event)
+            seen += 1
+            if seen >= turns:
+                return None
+    return None

@@ -5,6 +5,9 @@
   `english_short_patterns`, `english_unsure_patterns`, `english_ordinary_question`);
 - lexicon/regex/na_noodgeval.yml: the `what_now` patterns of vrt.core.policies.EmergencyFollowUpPolicy
   (what residents ask right after an emergency answer, Dutch and English);
+- lexicon/regex/vervolgvraag.yml and lexicon/lookups/vervolgvraag.yml: the kinds of follow-up
+  question without a topic ("wie betaalt dat?", "waarom?") and the words around them, of
+  vrt.core.policies.TopicFollowUpPolicy;
 - lexicon/lookups/taal.yml: the word lists of vrt.nlu.language_detector.LanguageDetector
   (`lookup:` tables);
 - knowledge/gemeenten.yml: the municipalities and places, language-neutral names for the detector
@@ -38,6 +41,9 @@ LEXICON = ROOT / "lexicon"
 EMERGENCY_NETS = LEXICON / "regex" / "noodgeval.yml"
 EMERGENCY_FOLLOW_UPS = LEXICON / "regex" / "na_noodgeval.yml"
 LANGUAGE_LISTS = LEXICON / "lookups" / "taal.yml"
+FOLLOW_UP_KINDS = LEXICON / "regex" / "vervolgvraag.yml"
+FOLLOW_UP_WORDS = LEXICON / "lookups" / "vervolgvraag.yml"
+FOLLOW_UP_WORD_LISTS = ("referring_words", "filler_words")
 MUNICIPALITIES = KNOWLEDGE / "gemeenten.yml"
 
 # The settings of EmergencyKeywordClassifier that are regex groups of EMERGENCY_NETS.
@@ -106,6 +112,23 @@ def emergency_follow_ups(path: Path = EMERGENCY_FOLLOW_UPS) -> List[Text]:
     regexes = read_nlu_lists(path).regexes
     _check_names(path, [n for n in regexes if n != "what_now"], [] if "what_now" in regexes else ["what_now"])
     return regexes["what_now"]
+
+
+def follow_up_kinds(path: Path = FOLLOW_UP_KINDS) -> Dict[Text, List[Text]]:
+    """TopicFollowUpPolicy's patterns by kind of follow-up question, in file order (the first
+    kind that matches wins)."""
+    return read_nlu_lists(path).regexes
+
+
+def follow_up_words(path: Path = FOLLOW_UP_WORDS) -> Dict[Text, List[Text]]:
+    """TopicFollowUpPolicy's `referring_words` and `filler_words`."""
+    lookups = read_nlu_lists(path).lookups
+    _check_names(
+        path,
+        [n for n in lookups if n not in FOLLOW_UP_WORD_LISTS],
+        [n for n in FOLLOW_UP_WORD_LISTS if n not in lookups],
+    )
+    return {name: lookups[name] for name in FOLLOW_UP_WORD_LISTS}
 
 
 def municipality_terms(path: Path = MUNICIPALITIES) -> List[Text]:

@@ -17,6 +17,7 @@ from typing import Dict, Iterator, List, Optional
 
 from tqdm import tqdm
 
+from vrt.knowledge import FAQ_RESPONSE_PREFIX
 from vrt.nlu.nlu_trace import retrieval_topic
 from vrt.paths import DOMAIN
 
@@ -94,7 +95,10 @@ class Turn:
         for action in self.actions:
             if action in UNANSWERED_ACTIONS:
                 return UNANSWERED_ACTIONS[action]
-        if self.intent == FALLBACK_INTENT:
+        # A follow-up the NLU did not understand alone ("waarom?") may still have been answered
+        # from the last answer (vrt.core.policies.TopicFollowUpPolicy: the action utter_faq/<topic>).
+        answered_in_context = any(a.startswith(FAQ_RESPONSE_PREFIX) for a in self.actions)
+        if self.intent == FALLBACK_INTENT and not answered_in_context:
             return UNANSWERED_ACTIONS["utter_default"]
         return None
 
