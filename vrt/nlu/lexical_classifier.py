@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, List, Optional, Text, Type
+from typing import Any, Dict, List, Optional, Text, Tuple, Type
 
 import numpy as np
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -47,12 +47,14 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
 from vrt.nlu.base import ConfiguredJsonStateComponent
 from vrt.nlu.ngrams import (
     NgramFeaturizer,
     features_of,
+    question_part_features_of,
     reject_state_with_vectorizers,
     stored,
     training_examples,
@@ -63,6 +65,11 @@ from vrt.nlu.ngrams import (
 warnings.filterwarnings(
     "ignore", message="You have defined training data with examples for training a response selector"
 )
+
+
+# The parse-data key that says whether the question part of a long message was classified
+# instead of the whole message, with both sureness figures (the trace and `make report` show it).
+QUESTION_PART_CHOICE_KEY = "question_part_choice"
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:
@@ -127,6 +134,9 @@ class LexicalIntentClassifier(ConfiguredJsonStateComponent):
             "topic_C": 30.0,
             "topic_class_weight": "balanced",
             "ranking_length": 10,
+            # The question part of a long message (vrt/nlu/question_part.py) is classified
+            # instead of the whole message when it is surer by more than this margin.
+            "question_part_margin": 0.0,
         }
 
     def __init__(
@@ -139,6 +149,7 @@ class LexicalIntentClassifier(ConfiguredJsonStateComponent):
         super().__init__(config, model_storage, resource, state)
         self.retrieval_intent = self.config["retrieval_intent"]
         self.ranking_length = int(self.config["ranking_length"])
+        self.question_part_margin = float(self.config["question_part_margin"])
         self._intents: Optional[LinearModel] = None
         self._topics: Optional[LinearModel] = None
         if state:
@@ -200,16 +211,46 @@ class LexicalIntentClassifier(ConfiguredJsonStateComponent):
         if self._intents is None or not messages:
             return messages
         texts = [m.get(TEXT) or "" for m in messages]
-        matrix = features_of(messages)
-        intent_probabilities = self._intents.probabilities(matrix)
-        topic_probabilities = self._topics.probabilities(matrix) if self._topics else None
+        intents, topics = self._probabilities(features_of(messages))
+        parts = {row: question_part_features_of(m) for row, m in enumerate(messages)}
+        parts = {row: features for row, features in parts.items() if features is not None}
+        if parts:
+            part_intents, part_topics = self._probabilities(sparse.vstack(list(parts.values()), format="csr"))
+            for i, row in enumerate(parts):
+                whole = self.sureness(intents[row], None if topics is None else topics[row])
+                part = self.sureness(part_intents[i], None if part_topics is None else part_topics[i])
+                used = part > whole + self.question_part_margin
+                messages[row].set(
+                    QUESTION_PART_CHOICE_KEY,
+                    {"used": used, "message": round(whole, 4), "question_part": round(part, 4)},
+                    add_to_output=True,
+                )
+                if used:
+                    intents[row] = part_intents[i]
+                    if topics is not None:
+                        topics[row] = part_topics[i]
         for row, message in enumerate(messages):
             if not texts[row].strip():
                 continue  # an empty message: left to OpeningMessageClassifier and the fallback
-            self._set_intent(message, intent_probabilities[row])
-            if topic_probabilities is not None:
-                self._set_topic(message, topic_probabilities[row])
+            self._set_intent(message, intents[row])
+            if topics is not None:
+                self._set_topic(message, topics[row])
         return messages
+
+    def _probabilities(self, matrix: Any) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+        return (
+            self._intents.probabilities(matrix),
+            self._topics.probabilities(matrix) if self._topics else None,
+        )
+
+    def sureness(self, intents: np.ndarray, topics: Optional[np.ndarray]) -> float:
+        """How sure the classifier is of one reading: the top intent's probability, times the top
+        FAQ topic's when that intent is the FAQ (what the fallback and the FAQ gate look at)."""
+        best = int(np.argmax(intents))
+        sure = float(intents[best])
+        if topics is not None and self._intents.labels[best] == self.retrieval_intent:
+            sure *= float(np.max(topics))
+        return sure
 
     def _set_intent(self, message: Message, probabilities: np.ndarray) -> None:
         order = np.argsort(-probabilities, kind="stable")[: self.ranking_length]
