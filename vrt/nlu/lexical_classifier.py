@@ -11,6 +11,15 @@ They replace DIET and the ResponseSelector (docs/bench.md, "Issue 13: a lexical 
 in 5-fold cross-validation they generalise better to unseen phrasings than DIET did without
 word vectors, at the same held-out accuracy, and they train in seconds instead of minutes.
 
+A long message, a story and then the question, is read twice when QuestionPartFinder found its
+question part (vrt/nlu/question_part.py; the featurizer computes the part's n-grams): as a whole,
+and with the question part weighing `question_part_weight` times the whole (`question_reading`).
+The second reading wins, for the intent and the FAQ topic together, when it is surer (top intent
+times top FAQ topic, `sureness`) by more than `question_part_margin`; `question_part_choice` in the
+parse data says which one won. Measured on the voices set and an own set of long messages
+(docs/bench.md, "Issue 26: the question in a long message"): reading the part alone helped less,
+since residents' questions often point back into the story ("wanneer is dat opgericht?").
+
 The output has the shape DIET and the ResponseSelector give (`intent`, `intent_ranking`,
 `response_selector`), so FallbackClassifier, FaqConfidenceGate, the out-of-scope veto, the
 emergency net and Rasa's `ActionRetrieveResponse` read it unchanged. The whole state
@@ -70,6 +79,16 @@ warnings.filterwarnings(
 # The parse-data key that says whether the question part of a long message was classified
 # instead of the whole message, with both sureness figures (the trace and `make report` show it).
 QUESTION_PART_CHOICE_KEY = "question_part_choice"
+
+
+def question_reading(whole: sparse.csr_matrix, part: sparse.csr_matrix, weight: float) -> sparse.csr_matrix:
+    """The n-grams of a long message with its question part weighing `weight` times the whole,
+    scaled to the whole's length. The story stays in (a question like "wanneer is dat
+    opgericht?" names its topic only in the story), the question's words count more."""
+    blend = whole + weight * part
+    length = np.sqrt(blend.multiply(blend).sum())
+    scale = np.sqrt(whole.multiply(whole).sum()) / length if length else 0.0
+    return sparse.csr_matrix(blend * scale)
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:
@@ -134,9 +153,11 @@ class LexicalIntentClassifier(ConfiguredJsonStateComponent):
             "topic_C": 30.0,
             "topic_class_weight": "balanced",
             "ranking_length": 10,
-            # The question part of a long message (vrt/nlu/question_part.py) is classified
-            # instead of the whole message when it is surer by more than this margin.
-            "question_part_margin": 0.0,
+            # A long message with a question part (vrt/nlu/question_part.py) is also read with
+            # the part weighing `question_part_weight` times the whole message; that reading
+            # wins when it is surer by more than `question_part_margin` (docs/bench.md, "Issue 26").
+            "question_part_weight": 2.0,
+            "question_part_margin": 0.05,
         }
 
     def __init__(
@@ -149,6 +170,7 @@ class LexicalIntentClassifier(ConfiguredJsonStateComponent):
         super().__init__(config, model_storage, resource, state)
         self.retrieval_intent = self.config["retrieval_intent"]
         self.ranking_length = int(self.config["ranking_length"])
+        self.question_part_weight = float(self.config["question_part_weight"])
         self.question_part_margin = float(self.config["question_part_margin"])
         self._intents: Optional[LinearModel] = None
         self._topics: Optional[LinearModel] = None
@@ -211,9 +233,14 @@ class LexicalIntentClassifier(ConfiguredJsonStateComponent):
         if self._intents is None or not messages:
             return messages
         texts = [m.get(TEXT) or "" for m in messages]
-        intents, topics = self._probabilities(features_of(messages))
+        matrix = features_of(messages)
+        intents, topics = self._probabilities(matrix)
         parts = {row: question_part_features_of(m) for row, m in enumerate(messages)}
-        parts = {row: features for row, features in parts.items() if features is not None}
+        parts = {
+            row: question_reading(matrix[row], features, self.question_part_weight)
+            for row, features in parts.items()
+            if features is not None
+        }
         if parts:
             part_intents, part_topics = self._probabilities(sparse.vstack(list(parts.values()), format="csr"))
             for i, row in enumerate(parts):
