@@ -6,7 +6,8 @@ whole message, and the story's words drown the question's: it answers with the f
 "that I don't know". QuestionPartFinder, placed before the n-gram featurizer, finds the question
 part of a message of at least `min_characters` characters and sets it as `question_part`; the
 featurizer computes its n-grams too (vrt/nlu/ngrams.py) and the classifier takes the surer of
-the whole message and the question part (vrt/nlu/lexical_classifier.py). Everything after the
+the whole message and the message with the part weighing more (vrt/nlu/lexical_classifier.py:
+a question like "wanneer is dat opgericht?" names its topic only in the story). Everything after the
 classifier that reads the text itself (the out-of-scope veto, the language, the emergency net)
 still reads the whole message.
 
