@@ -11,6 +11,15 @@ They replace DIET and the ResponseSelector (docs/bench.md, "Issue 13: a lexical 
 in 5-fold cross-validation they generalise better to unseen phrasings than DIET did without
 word vectors, at the same held-out accuracy, and they train in seconds instead of minutes.
 
+A long message, a story and then the question, is read twice when QuestionPartFinder found its
+question part (vrt/nlu/question_part.py; the featurizer computes the part's n-grams): as a whole,
+and with the question part weighing `question_part_weight` times the whole (`question_reading`).
+The second reading wins, for the intent and the FAQ topic together, when it is surer (top intent
+times top FAQ topic, `sureness`) by more than `question_part_margin`; `question_part_choice` in the
+parse data says which one won. Measured on the voices set and an own set of long messages
+(docs/bench.md, "Issue 26: the question in a long message"): reading the part alone helped less,
+since residents' questions often point back into the story ("wanneer is dat opgericht?").
+
 The output has the shape DIET and the ResponseSelector give (`intent`, `intent_ranking`,
 `response_selector`), so FallbackClassifier, FaqConfidenceGate, the out-of-scope veto, the
 emergency net and Rasa's `ActionRetrieveResponse` read it unchanged. The whole state
@@ -23,7 +32,7 @@ from __future__ import annotations
 
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, List, Optional, Text, Type
+from typing import Any, Dict, List, Optional, Text, Tuple, Type
 
 import numpy as np
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -47,12 +56,14 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
 from vrt.nlu.base import ConfiguredJsonStateComponent
 from vrt.nlu.ngrams import (
     NgramFeaturizer,
     features_of,
+    question_part_features_of,
     reject_state_with_vectorizers,
     stored,
     training_examples,
@@ -63,6 +74,21 @@ from vrt.nlu.ngrams import (
 warnings.filterwarnings(
     "ignore", message="You have defined training data with examples for training a response selector"
 )
+
+
+# The parse-data key that says whether the question part of a long message was classified
+# instead of the whole message, with both sureness figures (the trace and `make report` show it).
+QUESTION_PART_CHOICE_KEY = "question_part_choice"
+
+
+def question_reading(whole: sparse.csr_matrix, part: sparse.csr_matrix, weight: float) -> sparse.csr_matrix:
+    """The n-grams of a long message with its question part weighing `weight` times the whole,
+    scaled to the whole's length. The story stays in (a question like "wanneer is dat
+    opgericht?" names its topic only in the story), the question's words count more."""
+    blend = whole + weight * part
+    length = np.sqrt(blend.multiply(blend).sum())
+    scale = np.sqrt(whole.multiply(whole).sum()) / length if length else 0.0
+    return sparse.csr_matrix(blend * scale)
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:
@@ -127,6 +153,11 @@ class LexicalIntentClassifier(ConfiguredJsonStateComponent):
             "topic_C": 30.0,
             "topic_class_weight": "balanced",
             "ranking_length": 10,
+            # A long message with a question part (vrt/nlu/question_part.py) is also read with
+            # the part weighing `question_part_weight` times the whole message; that reading
+            # wins when it is surer by more than `question_part_margin` (docs/bench.md, "Issue 26").
+            "question_part_weight": 2.0,
+            "question_part_margin": 0.05,
         }
 
     def __init__(
@@ -139,6 +170,8 @@ class LexicalIntentClassifier(ConfiguredJsonStateComponent):
         super().__init__(config, model_storage, resource, state)
         self.retrieval_intent = self.config["retrieval_intent"]
         self.ranking_length = int(self.config["ranking_length"])
+        self.question_part_weight = float(self.config["question_part_weight"])
+        self.question_part_margin = float(self.config["question_part_margin"])
         self._intents: Optional[LinearModel] = None
         self._topics: Optional[LinearModel] = None
         if state:
@@ -201,15 +234,50 @@ class LexicalIntentClassifier(ConfiguredJsonStateComponent):
             return messages
         texts = [m.get(TEXT) or "" for m in messages]
         matrix = features_of(messages)
-        intent_probabilities = self._intents.probabilities(matrix)
-        topic_probabilities = self._topics.probabilities(matrix) if self._topics else None
+        intents, topics = self._probabilities(matrix)
+        parts = {row: question_part_features_of(m) for row, m in enumerate(messages)}
+        parts = {
+            row: question_reading(matrix[row], features, self.question_part_weight)
+            for row, features in parts.items()
+            if features is not None
+        }
+        if parts:
+            part_intents, part_topics = self._probabilities(sparse.vstack(list(parts.values()), format="csr"))
+            for i, row in enumerate(parts):
+                whole = self.sureness(intents[row], None if topics is None else topics[row])
+                part = self.sureness(part_intents[i], None if part_topics is None else part_topics[i])
+                used = part > whole + self.question_part_margin
+                messages[row].set(
+                    QUESTION_PART_CHOICE_KEY,
+                    {"used": used, "message": round(whole, 4), "question_part": round(part, 4)},
+                    add_to_output=True,
+                )
+                if used:
+                    intents[row] = part_intents[i]
+                    if topics is not None:
+                        topics[row] = part_topics[i]
         for row, message in enumerate(messages):
             if not texts[row].strip():
                 continue  # an empty message: left to OpeningMessageClassifier and the fallback
-            self._set_intent(message, intent_probabilities[row])
-            if topic_probabilities is not None:
-                self._set_topic(message, topic_probabilities[row])
+            self._set_intent(message, intents[row])
+            if topics is not None:
+                self._set_topic(message, topics[row])
         return messages
+
+    def _probabilities(self, matrix: Any) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+        return (
+            self._intents.probabilities(matrix),
+            self._topics.probabilities(matrix) if self._topics else None,
+        )
+
+    def sureness(self, intents: np.ndarray, topics: Optional[np.ndarray]) -> float:
+        """How sure the classifier is of one reading: the top intent's probability, times the top
+        FAQ topic's when that intent is the FAQ (what the fallback and the FAQ gate look at)."""
+        best = int(np.argmax(intents))
+        sure = float(intents[best])
+        if topics is not None and self._intents.labels[best] == self.retrieval_intent:
+            sure *= float(np.max(topics))
+        return sure
 
     def _set_intent(self, message: Message, probabilities: np.ndarray) -> None:
         order = np.argsort(-probabilities, kind="stable")[: self.ranking_length]

@@ -10,6 +10,8 @@
   vrt.core.policies.TopicFollowUpPolicy;
 - lexicon/lookups/taal.yml: the word lists of vrt.nlu.language_detector.LanguageDetector
   (`lookup:` tables);
+- lexicon/lookups/vraagwoorden.yml: the question words of vrt.nlu.question_part.QuestionPartFinder
+  (`lookup:` tables per language, merged here);
 - knowledge/gemeenten.yml: the municipalities and places, language-neutral names for the detector
   (the same file the crisis notices name municipalities from).
 
@@ -44,6 +46,7 @@ LANGUAGE_LISTS = LEXICON / "lookups" / "taal.yml"
 FOLLOW_UP_KINDS = LEXICON / "regex" / "vervolgvraag.yml"
 FOLLOW_UP_WORDS = LEXICON / "lookups" / "vervolgvraag.yml"
 FOLLOW_UP_WORD_LISTS = ("referring_words", "filler_words")
+QUESTION_LISTS = LEXICON / "lookups" / "vraagwoorden.yml"
 MUNICIPALITIES = KNOWLEDGE / "gemeenten.yml"
 
 # The settings of EmergencyKeywordClassifier that are regex groups of EMERGENCY_NETS.
@@ -60,6 +63,15 @@ EMERGENCY_LISTS = (
 NEUTRAL_BEFORE, NEUTRAL_AFTER = "neutral_terms_vrt", "neutral_terms_partners"
 LANGUAGE_LOOKUPS = ("not_german_words", "shared_words")
 PER_LANGUAGE_LOOKUPS = ("switch_phrases", "language_words")
+# Lookup tables of QUESTION_LISTS, each as `<name>_<language>`; QuestionPartFinder's settings.
+QUESTION_LOOKUPS = (
+    "question_words",
+    "question_starters",
+    "question_lead_ins",
+    "question_openers",
+    "dictated_question_marks",
+)
+QUESTION_LANGUAGES = ("nl", "en")
 
 
 @dataclass(frozen=True)
@@ -165,4 +177,16 @@ def language_lists(path: Path = LANGUAGE_LISTS, municipalities: Path = MUNICIPAL
         "neutral_terms": neutral,
         **{name: lookups[name] for name in LANGUAGE_LOOKUPS},
         **per_language,
+    }
+
+
+def question_lists(path: Path = QUESTION_LISTS) -> Dict[Text, List[Text]]:
+    """QuestionPartFinder's word lists, by setting name: each list's Dutch and English entries,
+    in file order (the finder does not know the message's language yet)."""
+    lookups = read_nlu_lists(path).lookups
+    expected = [f"{name}_{language}" for name in QUESTION_LOOKUPS for language in QUESTION_LANGUAGES]
+    _check_names(path, [n for n in lookups if n not in expected], [n for n in expected if n not in lookups])
+    return {
+        name: [entry for language in QUESTION_LANGUAGES for entry in lookups[f"{name}_{language}"]]
+        for name in QUESTION_LOOKUPS
     }

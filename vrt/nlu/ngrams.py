@@ -24,6 +24,11 @@ last digits. So `process_training_data` fits the vectorizers again on the same t
 checks that they are the stored ones: every coefficient stays the same, bit for bit.
 
 A model of the format before (vectorizers inside each model's state) does not load: retrain.
+
+The question part of a long message (`question_part`, set by vrt.nlu.question_part.QuestionPartFinder
+before this featurizer) gets its n-grams here too, as features of the attribute `question_part`
+(origin `NgramFeaturizer`): the classifier reads them (`question_part_features_of`), no Rasa
+component joins them with the text's. Training examples get none.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from vrt.nlu.base import JsonStateComponent
+from vrt.nlu.question_part import QUESTION_PART_KEY
 from vrt.nlu.text import normalise
 
 # (analyzer, n-gram range)
@@ -170,8 +176,8 @@ class NgramRow(Features):
     training data after each featurizer) hashes the row's arrays: Rasa's own writes every entry
     as text, 8 s for the training data here."""
 
-    def __init__(self, row: sparse.csr_matrix) -> None:
-        super().__init__(row, FEATURE_TYPE_SENTENCE, TEXT, ORIGIN)
+    def __init__(self, row: sparse.csr_matrix, attribute: Text = TEXT) -> None:
+        super().__init__(row, FEATURE_TYPE_SENTENCE, attribute, ORIGIN)
 
     def fingerprint(self) -> Text:
         if self._cached_fingerprint is None:
@@ -184,11 +190,23 @@ class NgramRow(Features):
         return self._cached_fingerprint
 
 
+def _row(message: Message, attribute: Text) -> Optional[sparse.csr_matrix]:
+    return next(
+        (f.features for f in message.features if f.origin == ORIGIN and f.attribute == attribute),
+        None,
+    )
+
+
+def question_part_features_of(message: Message) -> Optional[sparse.csr_matrix]:
+    """The n-gram features of the message's question part; None when it has none."""
+    return _row(message, QUESTION_PART_KEY)
+
+
 def features_of(messages: List[Message]) -> sparse.csr_matrix:
-    """The n-gram features NgramFeaturizer set on the messages, one row per message."""
+    """The n-gram features NgramFeaturizer set on the messages' text, one row per message."""
     found = []
     for message in messages:
-        row = next((f.features for f in message.features if f.origin == ORIGIN), None)
+        row = _row(message, TEXT)
         if row is None:
             raise ValueError(
                 "A message without n-gram features: vrt.nlu.ngrams.NgramFeaturizer must come "
@@ -198,11 +216,13 @@ def features_of(messages: List[Message]) -> sparse.csr_matrix:
     return found[0] if len(found) == 1 else sparse.vstack(found, format="csr")
 
 
-def set_features(messages: List[Message], matrix: sparse.csr_matrix) -> None:
+def set_features(messages: List[Message], matrix: sparse.csr_matrix, attribute: Text = TEXT) -> None:
     for message, row in zip(messages, rows(matrix), strict=True):
         # Replaced, not added twice, when the same messages are featurized again.
-        message.features = [f for f in message.features if f.origin != ORIGIN]
-        message.add_features(NgramRow(row))
+        message.features = [
+            f for f in message.features if not (f.origin == ORIGIN and f.attribute == attribute)
+        ]
+        message.add_features(NgramRow(row, attribute))
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True)
@@ -243,4 +263,11 @@ class NgramFeaturizer(JsonStateComponent):
         if self.features is None or not messages:
             return messages
         set_features(messages, self.features.transform([m.get(TEXT) or "" for m in messages]))
+        with_part = [m for m in messages if m.get(QUESTION_PART_KEY)]
+        if with_part:
+            set_features(
+                with_part,
+                self.features.transform([m.get(QUESTION_PART_KEY) for m in with_part]),
+                QUESTION_PART_KEY,
+            )
         return messages

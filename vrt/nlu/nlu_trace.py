@@ -7,6 +7,10 @@ message instead of Rasa's full debug log:
 
     [NLU] intent faq 0.97 | FAQ-onderwerp capaciteit 0.91
     [NLU] intent nlu_fallback 0.62 | beste gok faq/bestuur 0.38
+    [NLU] intent faq 0.97 | FAQ-onderwerp capaciteit 0.91 | vraagdeel: Hoeveel kazernes zijn er?
+
+The last part: a long message whose question part the classifier read with more weight
+(vrt/nlu/question_part.py, vrt/nlu/lexical_classifier.py).
 """
 
 from __future__ import annotations
@@ -23,6 +27,10 @@ from rasa.shared.nlu.training_data.message import Message
 from vrt.nlu.base import ConfiguredComponent
 
 TRACE_ENV = "VRT_NLU_TRACE"
+# The parse-data keys of QuestionPartFinder and LexicalIntentClassifier (kept as strings here:
+# this module imports no component).
+QUESTION_PART = "question_part"
+QUESTION_PART_CHOICE = "question_part_choice"
 
 
 def retrieval_topic(
@@ -58,6 +66,8 @@ def describe(parse: Dict[Text, Any]) -> Text:
     elif name == DEFAULT_NLU_FALLBACK_INTENT_NAME:
         guess, guess_confidence = most_likely_intent(parse)
         parts.append(f"beste gok {guess} {guess_confidence or 0.0:.2f}")
+    if (parse.get(QUESTION_PART_CHOICE) or {}).get("used"):
+        parts.append(f"vraagdeel: {parse.get(QUESTION_PART)}")
     return "[NLU] " + " | ".join(parts)
 
 
@@ -74,6 +84,7 @@ class NluTrace(ConfiguredComponent):
             text = message.get(TEXT) or ""
             if text.startswith("/"):  # buttons and commands skip the NLU
                 continue
-            parse = {key: message.get(key) for key in (INTENT, INTENT_RANKING_KEY, "response_selector")}
+            keys = (INTENT, INTENT_RANKING_KEY, "response_selector", QUESTION_PART, QUESTION_PART_CHOICE)
+            parse = {key: message.get(key) for key in keys}
             print(describe(parse), file=sys.stdout, flush=True)
         return messages
