@@ -7,6 +7,9 @@
   (what residents ask right after an emergency answer, Dutch and English);
 - lexicon/lookups/taal.yml: the word lists of vrt.nlu.language_detector.LanguageDetector
   (`lookup:` tables);
+- lexicon/lookups/namen.yml: the names and everyday words of what the sources name, one `lookup:`
+  table per FAQ topic, and lexicon/lookups/vraagwoorden.yml: the question words around them, for
+  vrt.nlu.names.NameQuestionClassifier;
 - knowledge/gemeenten.yml: the municipalities and places, language-neutral names for the detector
   (the same file the crisis notices name municipalities from).
 
@@ -39,6 +42,8 @@ EMERGENCY_NETS = LEXICON / "regex" / "noodgeval.yml"
 EMERGENCY_FOLLOW_UPS = LEXICON / "regex" / "na_noodgeval.yml"
 LANGUAGE_LISTS = LEXICON / "lookups" / "taal.yml"
 MUNICIPALITIES = KNOWLEDGE / "gemeenten.yml"
+NAMES = LEXICON / "lookups" / "namen.yml"
+QUESTION_WORDS = LEXICON / "lookups" / "vraagwoorden.yml"
 
 # The settings of EmergencyKeywordClassifier that are regex groups of EMERGENCY_NETS.
 EMERGENCY_LISTS = (
@@ -143,3 +148,28 @@ def language_lists(path: Path = LANGUAGE_LISTS, municipalities: Path = MUNICIPAL
         **{name: lookups[name] for name in LANGUAGE_LOOKUPS},
         **per_language,
     }
+
+
+def faq_names(path: Path = NAMES) -> Dict[Text, List[Text]]:
+    """NameQuestionClassifier's names and everyday words, by FAQ topic (the table's name), in
+    file order. A topic twice would silently merge two tables: an error."""
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
+
+    reader = RasaYAMLReader()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        reader.read(path)
+    topics = [table["name"] for table in reader.lookup_tables]
+    twice = sorted({t for t in topics if topics.count(t) > 1})
+    if twice or reader.regex_features:
+        raise ValueError(f"{path}: tables twice {twice}, regexes {len(reader.regex_features)}")
+    return {table["name"]: list(table["elements"]) for table in reader.lookup_tables}
+
+
+def question_words(path: Path = QUESTION_WORDS) -> List[Text]:
+    """NameQuestionClassifier's question words and fillers ("wat", "is", "de", "what")."""
+    lookups = read_nlu_lists(path).lookups
+    _check_names(
+        path, [n for n in lookups if n != "question_words"], [] if "question_words" in lookups else ["question_words"]
+    )
+    return lookups["question_words"]
