@@ -73,7 +73,9 @@ def parse(tmp_path_factory):
     from rasa.model_training import train_nlu
 
     out = tmp_path_factory.mktemp("model")
-    model = train_nlu(str(ROOT / "config.yml"), str(ROOT / "data" / "nlu"), str(out), domain=str(ROOT / "domain.yml"))
+    model = train_nlu(
+        str(ROOT / "config.yml"), str(ROOT / "data" / "nlu"), str(out), domain=str(ROOT / "domain.yml")
+    )
     agent = Agent.load(model)
 
     def parsed(text):

@@ -170,6 +170,8 @@ def question_words(path: Path = QUESTION_WORDS) -> List[Text]:
     """NameQuestionClassifier's question words and fillers ("wat", "is", "de", "what")."""
     lookups = read_nlu_lists(path).lookups
     _check_names(
-        path, [n for n in lookups if n != "question_words"], [] if "question_words" in lookups else ["question_words"]
+        path,
+        [n for n in lookups if n != "question_words"],
+        [] if "question_words" in lookups else ["question_words"],
     )
     return lookups["question_words"]

@@ -67,7 +67,11 @@ class NameIndex:
             return self.topics[squashed]
         if len(squashed) < FUZZY_LENGTH:
             return None
-        near = {t for name, t in self.topics.items() if len(name) >= FUZZY_LENGTH and one_edit_apart(name, squashed)}
+        near = {
+            t
+            for name, t in self.topics.items()
+            if len(name) >= FUZZY_LENGTH and one_edit_apart(name, squashed)
+        }
         return near.pop() if len(near) == 1 else None
 
     def topic(self, text: Text, max_words: int) -> Optional[Text]:
