@@ -8,7 +8,7 @@ nothing else: a longer question that merely contains a name keeps the classifier
 Why: with a name and little else the classifier has only the question words to go on, and
 "wat is de <word>" is the out-of-scope set's favourite shape ("wat is de GHOR" went to
 buiten_bereik at 0.72 while "GHOR?" alone got its answer). Measured on the same machine
-(bench.answers / bench.voices, 2026-12-04): held-out Dutch answer accuracy 0.954 -> 0.956, out of
+(bench.answers / bench.voices, 2026-12-04): held-out answer accuracy 0.954 -> 0.956, out of
 scope wrong 0.048 -> 0.048; voices answer accuracy 0.806 -> 0.808, out of scope wrong unchanged.
 
 After the out-of-scope veto and asking back, which would otherwise undo a sure name; before the
