@@ -59,17 +59,23 @@ class FaqPayloadHandler(JsonStateComponent):
             if key not in self.known:
                 continue
             override_intent(message, match["intent"], certain=True)
-            prediction = {
-                RESPONSE_SELECTOR_RESPONSES_KEY: None,
-                PREDICTED_CONFIDENCE_KEY: 1.0,
-                INTENT_RESPONSE_KEY: key,
-                RESPONSE_SELECTOR_UTTER_ACTION_KEY: f"utter_{key}",
-            }
-            selector = dict(message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {})
-            selector[match["intent"]] = {
-                RESPONSE_SELECTOR_PREDICTION_KEY: prediction,
-                RESPONSE_SELECTOR_RANKING_KEY: [{**prediction, "id": None}],
-            }
-            selector.setdefault(RESPONSE_SELECTOR_RETRIEVAL_INTENTS, [match["intent"]])
-            message.set(RESPONSE_SELECTOR_PROPERTY_NAME, selector, add_to_output=True)
+            select_answer(message, match["intent"], key)
         return messages
+
+
+def select_answer(message: Message, retrieval_intent: Text, key: Text) -> None:
+    """Make `key` ("faq/capaciteit") the retrieval intent's answer, sure and alone, as Rasa's
+    ResponseSelector would have put it in the message (also used by vrt/nlu/names.py)."""
+    prediction = {
+        RESPONSE_SELECTOR_RESPONSES_KEY: None,
+        PREDICTED_CONFIDENCE_KEY: 1.0,
+        INTENT_RESPONSE_KEY: key,
+        RESPONSE_SELECTOR_UTTER_ACTION_KEY: f"utter_{key}",
+    }
+    selector = dict(message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {})
+    selector[retrieval_intent] = {
+        RESPONSE_SELECTOR_PREDICTION_KEY: prediction,
+        RESPONSE_SELECTOR_RANKING_KEY: [{**prediction, "id": None}],
+    }
+    selector.setdefault(RESPONSE_SELECTOR_RETRIEVAL_INTENTS, [retrieval_intent])
+    message.set(RESPONSE_SELECTOR_PROPERTY_NAME, selector, add_to_output=True)

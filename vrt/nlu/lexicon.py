@@ -12,6 +12,9 @@
   (`lookup:` tables);
 - lexicon/lookups/vraagwoorden.yml: the question words of vrt.nlu.question_part.QuestionPartFinder
   (`lookup:` tables per language, merged here);
+- lexicon/lookups/namen.yml: the names and everyday words of what the sources name, one `lookup:`
+  table per FAQ topic, and lexicon/lookups/naamvragen.yml: the question words around them, for
+  vrt.nlu.names.NameQuestionClassifier;
 - knowledge/gemeenten.yml: the municipalities and places, language-neutral names for the detector
   (the same file the crisis notices name municipalities from).
 
@@ -48,6 +51,8 @@ FOLLOW_UP_WORDS = LEXICON / "lookups" / "vervolgvraag.yml"
 FOLLOW_UP_WORD_LISTS = ("referring_words", "filler_words")
 QUESTION_LISTS = LEXICON / "lookups" / "vraagwoorden.yml"
 MUNICIPALITIES = KNOWLEDGE / "gemeenten.yml"
+NAMES = LEXICON / "lookups" / "namen.yml"
+NAME_QUESTION_WORDS = LEXICON / "lookups" / "naamvragen.yml"
 
 # The settings of EmergencyKeywordClassifier that are regex groups of EMERGENCY_NETS.
 EMERGENCY_LISTS = (
@@ -190,3 +195,30 @@ def question_lists(path: Path = QUESTION_LISTS) -> Dict[Text, List[Text]]:
         name: [entry for language in QUESTION_LANGUAGES for entry in lookups[f"{name}_{language}"]]
         for name in QUESTION_LOOKUPS
     }
+
+
+def faq_names(path: Path = NAMES) -> Dict[Text, List[Text]]:
+    """NameQuestionClassifier's names and everyday words, by FAQ topic (the table's name), in
+    file order. A topic twice would silently merge two tables: an error."""
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
+
+    reader = RasaYAMLReader()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        reader.read(path)
+    topics = [table["name"] for table in reader.lookup_tables]
+    twice = sorted({t for t in topics if topics.count(t) > 1})
+    if twice or reader.regex_features:
+        raise ValueError(f"{path}: tables twice {twice}, regexes {len(reader.regex_features)}")
+    return {table["name"]: list(table["elements"]) for table in reader.lookup_tables}
+
+
+def name_question_words(path: Path = NAME_QUESTION_WORDS) -> List[Text]:
+    """NameQuestionClassifier's question words and fillers ("wat", "is", "de", "what")."""
+    lookups = read_nlu_lists(path).lookups
+    _check_names(
+        path,
+        [n for n in lookups if n != "question_words"],
+        [] if "question_words" in lookups else ["question_words"],
+    )
+    return lookups["question_words"]
