@@ -76,11 +76,13 @@ def test_no_ordinary_question_gets_only_112(bot):
     assert not only_112, only_112
 
 
-def test_an_ordinary_question_gets_the_112_line_first_at_most(bot):
-    """Where the net is unsure, the short line comes first; the full 112 answer is for emergencies."""
-    full = [
-        (text, got)
-        for text in PROBES["gewone_vragen"]
-        if EMERGENCY_ANSWER in (got := actions_after(bot, text))
-    ]
-    assert not full, full
+def test_an_ordinary_question_gets_112_before_its_answer_never_after(bot):
+    """Where the net is unsure, the 112 line (or, when the model heard an emergency, the whole 112
+    answer) comes first and the answer follows."""
+    late = []
+    for text in PROBES["gewone_vragen"]:
+        got = actions_after(bot, text)
+        first_answer = next(i for i, a in enumerate(got) if a not in (EMERGENCY_ANSWER, FIRST_LINE))
+        if {EMERGENCY_ANSWER, FIRST_LINE} & set(got[first_answer:]):
+            late.append((text, got))
+    assert not late, late

@@ -130,7 +130,7 @@ def test_a_clarifying_question_with_an_alarm_word_keeps_its_buttons(emergency):
     assert [e["entity"] for e in message.get("entities")] == ["noodsignaal"]
 
 
-def test_model_emergency_on_an_ordinary_question_answers_its_next_intent_after_the_112_line(emergency):
+def test_model_emergency_on_an_ordinary_question_answers_its_next_intent_after_112(emergency):
     message = net_message("hoe voorkom ik brand bij het frituren?", "noodgeval")
     message.set(
         "intent_ranking",
@@ -142,12 +142,27 @@ def test_model_emergency_on_an_ordinary_question_answers_its_next_intent_after_t
     )
     emergency.process([message])
     assert message.get("intent") == {"name": "buiten_bereik", "confidence": 0.15}
-    assert [e["entity"] for e in message.get("entities")] == ["noodsignaal"]
+    # Both: the rules give the whole 112 answer first (the model may be right), then the answer.
+    assert [e["entity"] for e in message.get("entities")] == ["noodsignaal", "noodgeval_model"]
 
 
-def test_a_situation_the_model_calls_an_emergency_stays_one_despite_ordinary_words(emergency):
-    # "gisteren" is a word of an ordinary question, but the situation and the model agree.
+def test_a_situation_the_model_calls_an_emergency_gets_the_112_answer_first(emergency):
+    # "gisteren" is a word of an ordinary question, but the situation and the model agree: the
+    # whole 112 answer first, then (here) the honest answer.
     message = net_message("gisteren gevallen en nu is hij bewusteloos", "noodgeval")
+    message.set(
+        "intent_ranking", [{"name": "noodgeval", "confidence": 0.8}, {"name": "faq", "confidence": 0.1}]
+    )
+    emergency.process([message])
+    assert message.get("intent")["name"] == "faq"
+    assert [e["entity"] for e in message.get("entities")] == ["noodsignaal", "noodgeval_model"]
+
+
+def test_without_ordinary_words_the_models_emergency_gets_the_112_answer_only(emergency):
+    message = net_message("is die brand achter de deur gevaarlijk?", "noodgeval")
+    message.set(
+        "intent_ranking", [{"name": "noodgeval", "confidence": 0.8}, {"name": "faq", "confidence": 0.1}]
+    )
     emergency.process([message])
     assert message.get("intent") == {"name": "noodgeval", "confidence": 1.0}
     assert not message.get("entities")

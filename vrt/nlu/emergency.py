@@ -25,9 +25,10 @@ decides the language of the 112 answer when the language detector left it open:
   (`verduidelijk`: the 112 line, then the buttons; `nlu_fallback`: the 112 line, then "say it
   differently"), `nlu_fallback` only with words of an ordinary question: a message the model
   did not understand, with an alarm word and nothing ordinary about it, gets the 112 answer.
-  When the model itself said `noodgeval` but only unsure words matched and the message has words
-  of an ordinary question ("hoe voorkom ik brand", "vorig jaar"), the best intent of the
-  ranking in `answer_after_112` answers after the 112 line. Otherwise the intent becomes
+  When the model itself said `noodgeval` and the message has words of an ordinary question
+  ("hoe voorkom ik brand", "vorig jaar", "in een film"), the whole 112 answer comes first (the
+  model may be right) and the best intent of the ranking in `answer_after_112` answers after it
+  (entities `noodsignaal` and `model_entity`). Otherwise the intent becomes
   `noodgeval`, as for a sure match: a false alarm is safer than a missed emergency.
   Issue 26: 9 of 54 questions of the residents' voices with an alarm word got only the 112
   answer; the probes of tests/unit/emergency_probes.yml measure it (21 of 101 before).
@@ -77,6 +78,7 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
             "ask_after_112": [],
             "ordinary_only": [],
             "entity": "noodsignaal",
+            "model_entity": "noodgeval_model",
         }
 
     @classmethod
@@ -105,6 +107,7 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
         self.ask_after_112 = set(config["ask_after_112"])
         self.ordinary_only = set(config["ordinary_only"])
         self.entity = config["entity"]
+        self.model_entity = config["model_entity"]
 
     @staticmethod
     def prepare(text: Text) -> Text:
@@ -143,18 +146,19 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
         found = self._first_match(self.patterns, folded)
         return found.re.pattern if found else None
 
-    def _answer_after_112(self, previous: Optional[Text], ordinary: bool, message: Message) -> Optional[Text]:
+    def _answer_after_112(self, previous: Optional[Text], ordinary: bool) -> Optional[Text]:
         """The intent that answers after the 112 line when the net is unsure, or None (112 only)."""
         if previous in self.answer_after_112:
             return previous
         if previous in self.ask_after_112 and (ordinary or previous not in self.ordinary_only):
             return previous
-        if previous == self.intent and ordinary:
-            # The model heard an emergency, the words say an ordinary question: its next best
-            # answerable intent, after the 112 line.
-            for entry in message.get(INTENT_RANKING_KEY) or []:
-                if entry.get(INTENT_NAME_KEY) in self.answer_after_112:
-                    return entry[INTENT_NAME_KEY]
+        return None
+
+    def _answer_after_emergency(self, message: Message) -> Optional[Text]:
+        """The best intent of the ranking that answers an ordinary question, or None."""
+        for entry in message.get(INTENT_RANKING_KEY) or []:
+            if entry.get(INTENT_NAME_KEY) in self.answer_after_112:
+                return entry[INTENT_NAME_KEY]
         return None
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -180,26 +184,31 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
                 add_to_output=True,
             )
             self._set_emergency_language(message, folded)
-            # A situation pattern the model agrees with stays an emergency, ordinary words or not.
-            answer = (
-                None
-                if sure or (demoted and previous == self.intent)
-                else self._answer_after_112(previous, ordinary, message)
-            )
+            signals = [self.entity]
+            if previous == self.intent:
+                # The model heard an emergency: with words of an ordinary question, the whole 112
+                # answer, then the best answer to the question; otherwise the 112 answer only.
+                answer = self._answer_after_emergency(message) if ordinary else None
+                signals.append(self.model_entity)
+            else:
+                answer = None if sure else self._answer_after_112(previous, ordinary)
             if answer is not None:
                 if answer != previous:
                     override_intent(message, answer, _confidence_of(message, answer))
                 # The span of the matched words in the original text, where it can be found.
                 start = text.lower().find(found.group(0))
                 start, end = (start, start + len(found.group(0))) if start >= 0 else (0, len(text))
-                entity = {
-                    "entity": self.entity,
-                    "value": found.group(0),
-                    "start": start,
-                    "end": end,
-                    "extractor": self.__class__.__name__,
-                }
-                message.set(ENTITIES, [*(message.get(ENTITIES) or []), entity], add_to_output=True)
+                entities = [
+                    {
+                        "entity": name,
+                        "value": found.group(0),
+                        "start": start,
+                        "end": end,
+                        "extractor": self.__class__.__name__,
+                    }
+                    for name in signals
+                ]
+                message.set(ENTITIES, [*(message.get(ENTITIES) or []), *entities], add_to_output=True)
                 continue
             if previous != self.intent:
                 logger.info("Emergency pattern %r overrides intent %r", found.re.pattern, previous)
