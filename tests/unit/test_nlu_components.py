@@ -143,7 +143,7 @@ def test_model_emergency_on_an_ordinary_question_answers_its_next_intent_after_1
     emergency.process([message])
     assert message.get("intent") == {"name": "buiten_bereik", "confidence": 0.15}
     # Both: the rules give the whole 112 answer first (the model may be right), then the answer.
-    assert [e["entity"] for e in message.get("entities")] == ["noodsignaal", "noodgeval_model"]
+    assert [e["entity"] for e in message.get("entities")] == ["noodsignaal", "noodsituatie"]
 
 
 def test_a_situation_the_model_calls_an_emergency_gets_the_112_answer_first(emergency):
@@ -155,7 +155,7 @@ def test_a_situation_the_model_calls_an_emergency_gets_the_112_answer_first(emer
     )
     emergency.process([message])
     assert message.get("intent")["name"] == "faq"
-    assert [e["entity"] for e in message.get("entities")] == ["noodsignaal", "noodgeval_model"]
+    assert [e["entity"] for e in message.get("entities")] == ["noodsignaal", "noodsituatie"]
 
 
 def test_without_ordinary_words_the_models_emergency_gets_the_112_answer_only(emergency):

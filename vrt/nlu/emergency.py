@@ -28,7 +28,8 @@ decides the language of the 112 answer when the language detector left it open:
   When the model itself said `noodgeval` and the message has words of an ordinary question
   ("hoe voorkom ik brand", "vorig jaar", "in een film"), the whole 112 answer comes first (the
   model may be right) and the best intent of the ranking in `answer_after_112` answers after it
-  (entities `noodsignaal` and `model_entity`). Otherwise the intent becomes
+  (entities `noodsignaal` and `model_entity`); so too for a `patterns` match in an ordinary
+  question, after the intent the model chose. Otherwise the intent becomes
   `noodgeval`, as for a sure match: a false alarm is safer than a missed emergency.
   Issue 26: 9 of 54 questions of the residents' voices with an alarm word got only the 112
   answer; the probes of tests/unit/emergency_probes.yml measure it (21 of 101 before).
@@ -78,7 +79,7 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
             "ask_after_112": [],
             "ordinary_only": [],
             "entity": "noodsignaal",
-            "model_entity": "noodgeval_model",
+            "model_entity": "noodsituatie",
         }
 
     @classmethod
@@ -189,6 +190,11 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
                 # The model heard an emergency: with words of an ordinary question, the whole 112
                 # answer, then the best answer to the question; otherwise the 112 answer only.
                 answer = self._answer_after_emergency(message) if ordinary else None
+                signals.append(self.model_entity)
+            elif demoted:
+                # A situation in an ordinary question ("vorig jaar stond de schuur in brand"):
+                # the whole 112 answer too, then the answer.
+                answer = self._answer_after_112(previous, ordinary)
                 signals.append(self.model_entity)
             else:
                 answer = None if sure else self._answer_after_112(previous, ordinary)
