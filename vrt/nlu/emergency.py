@@ -29,7 +29,10 @@ decides the language of the 112 answer when the language detector left it open:
   ("hoe voorkom ik brand", "vorig jaar", "in een film"), the whole 112 answer comes first (the
   model may be right) and the best intent of the ranking in `answer_after_112` answers after it
   (entities `noodsignaal` and `model_entity`); so too for a `patterns` match in an ordinary
-  question, after the intent the model chose. Otherwise the intent becomes
+  question, and in a message of `long_message_words` words or more (a story, a question with
+  its background), after the intent the model chose. Residents' voices, issue 26: the 13
+  ordinary questions that still got only 112 had 14 to 42 words; the emergencies among them
+  keep the whole 112 answer first. Otherwise the intent becomes
   `noodgeval`, as for a sure match: a false alarm is safer than a missed emergency.
   Issue 26: 9 of 54 questions of the residents' voices with an alarm word got only the 112
   answer; the probes of tests/unit/emergency_probes.yml measure it (21 of 101 before).
@@ -80,6 +83,7 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
             "ordinary_only": [],
             "entity": "noodsignaal",
             "model_entity": "noodsituatie",
+            "long_message_words": 12,
         }
 
     @classmethod
@@ -109,6 +113,7 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
         self.ordinary_only = set(config["ordinary_only"])
         self.entity = config["entity"]
         self.model_entity = config["model_entity"]
+        self.long_message_words = int(config["long_message_words"])
 
     @staticmethod
     def prepare(text: Text) -> Text:
@@ -185,19 +190,24 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
                 add_to_output=True,
             )
             self._set_emergency_language(message, folded)
-            signals = [self.entity]
+            # A long message (a story, a question with its background) may well be ordinary even
+            # when it describes a situation: the whole 112 answer, then the answer.
+            long = len(folded.split()) >= self.long_message_words
+            situation = True
             if previous == self.intent:
-                # The model heard an emergency: with words of an ordinary question, the whole 112
-                # answer, then the best answer to the question; otherwise the 112 answer only.
-                answer = self._answer_after_emergency(message) if ordinary else None
-                signals.append(self.model_entity)
-            elif demoted:
-                # A situation in an ordinary question ("vorig jaar stond de schuur in brand"):
-                # the whole 112 answer too, then the answer.
-                answer = self._answer_after_112(previous, ordinary)
-                signals.append(self.model_entity)
+                # The model heard an emergency: with words of an ordinary question or in a long
+                # message, the whole 112 answer, then the best answer; otherwise 112 only.
+                answer = self._answer_after_emergency(message) if ordinary or long else None
+            elif sure is not None or demoted:
+                # A situation: 112 only, unless it is in an ordinary question or a long message.
+                answer = self._answer_after_112(previous, True) if demoted or long else None
             else:
-                answer = None if sure else self._answer_after_112(previous, ordinary)
+                # Alarm words only: the 112 line, then the answer.
+                answer = self._answer_after_112(previous, ordinary)
+                situation = answer is None and long
+                if situation:
+                    answer = self._answer_after_112(previous, True)
+            signals = [self.entity, self.model_entity] if situation else [self.entity]
             if answer is not None:
                 if answer != previous:
                     override_intent(message, answer, _confidence_of(message, answer))
