@@ -17,13 +17,13 @@ from vrt.nlu.settings import component_settings
 from vrt.notices.notices import load_municipalities
 
 NET_SIZES = {
-    "patterns": 53,
-    "unsure_patterns": 4,
-    "ordinary_question": 1,
-    "english_patterns": 27,
+    "patterns": 91,
+    "unsure_patterns": 5,
+    "ordinary_question": 11,
+    "english_patterns": 47,
     "english_short_patterns": 4,
     "english_unsure_patterns": 4,
-    "english_ordinary_question": 1,
+    "english_ordinary_question": 2,
 }
 
 
