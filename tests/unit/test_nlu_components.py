@@ -106,7 +106,63 @@ def test_unsure_emergency_word_keeps_the_answer_and_adds_the_112_signal(emergenc
 
 @pytest.mark.parametrize("intent", ["nlu_fallback", "groet"])
 def test_unsure_emergency_word_without_an_understood_question_gets_the_112_answer(emergency, intent):
+    message = net_message("is die brand achter de deur gevaarlijk?", intent)
+    emergency.process([message])
+    assert message.get("intent") == {"name": "noodgeval", "confidence": 1.0}
+    assert not message.get("entities")
+
+
+@pytest.mark.parametrize("intent", ["nlu_fallback", "verduidelijk"])
+def test_unsure_emergency_word_in_an_ordinary_question_gets_the_112_line_then_the_question_back(
+    emergency, intent
+):
+    """Issue 26: the 112 line first, then the buttons or "say it differently", not only 112."""
     message = net_message("brand voorkomen?", intent)
+    emergency.process([message])
+    assert message.get("intent")["name"] == intent
+    assert [e["entity"] for e in message.get("entities")] == ["noodsignaal"]
+
+
+def test_a_clarifying_question_with_an_alarm_word_keeps_its_buttons(emergency):
+    message = net_message("is die brand achter de deur gevaarlijk?", "verduidelijk")
+    emergency.process([message])
+    assert message.get("intent")["name"] == "verduidelijk"
+    assert [e["entity"] for e in message.get("entities")] == ["noodsignaal"]
+
+
+def test_model_emergency_on_an_ordinary_question_answers_its_next_intent_after_112(emergency):
+    message = net_message("hoe voorkom ik brand bij het frituren?", "noodgeval")
+    message.set(
+        "intent_ranking",
+        [
+            {"name": "noodgeval", "confidence": 0.6},
+            {"name": "groet", "confidence": 0.2},
+            {"name": "buiten_bereik", "confidence": 0.15},
+        ],
+    )
+    emergency.process([message])
+    assert message.get("intent") == {"name": "buiten_bereik", "confidence": 0.15}
+    # Both: the rules give the whole 112 answer first (the model may be right), then the answer.
+    assert [e["entity"] for e in message.get("entities")] == ["noodsignaal", "noodsituatie"]
+
+
+def test_a_situation_the_model_calls_an_emergency_gets_the_112_answer_first(emergency):
+    # "gisteren" is a word of an ordinary question, but the situation and the model agree: the
+    # whole 112 answer first, then (here) the honest answer.
+    message = net_message("gisteren gevallen en nu is hij bewusteloos", "noodgeval")
+    message.set(
+        "intent_ranking", [{"name": "noodgeval", "confidence": 0.8}, {"name": "faq", "confidence": 0.1}]
+    )
+    emergency.process([message])
+    assert message.get("intent")["name"] == "faq"
+    assert [e["entity"] for e in message.get("entities")] == ["noodsignaal", "noodsituatie"]
+
+
+def test_without_ordinary_words_the_models_emergency_gets_the_112_answer_only(emergency):
+    message = net_message("is die brand achter de deur gevaarlijk?", "noodgeval")
+    message.set(
+        "intent_ranking", [{"name": "noodgeval", "confidence": 0.8}, {"name": "faq", "confidence": 0.1}]
+    )
     emergency.process([message])
     assert message.get("intent") == {"name": "noodgeval", "confidence": 1.0}
     assert not message.get("entities")

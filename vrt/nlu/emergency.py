@@ -21,8 +21,21 @@ decides the language of the 112 answer when the language detector left it open:
   (`ordinary_question`: "vorig jaar", "oefenen"). When only these match and the model
   understood the message as one of `answer_after_112`, the intent stays and the entity
   `noodsignaal` is added: the rules
-  then put the 112 line first and the answer after it. Otherwise the intent becomes
+  then put the 112 line first and the answer after it. The same for `ask_after_112`
+  (`verduidelijk`: the 112 line, then the buttons; `nlu_fallback`: the 112 line, then "say it
+  differently"), `nlu_fallback` only with words of an ordinary question: a message the model
+  did not understand, with an alarm word and nothing ordinary about it, gets the 112 answer.
+  When the model itself said `noodgeval` and the message has words of an ordinary question
+  ("hoe voorkom ik brand", "vorig jaar", "in een film"), the whole 112 answer comes first (the
+  model may be right) and the best intent of the ranking in `answer_after_112` answers after it
+  (entities `noodsignaal` and `model_entity`); so too for a `patterns` match in an ordinary
+  question, and in a message of `long_message_words` words or more (a story, a question with
+  its background), after the intent the model chose. Residents' voices, issue 26: the 13
+  ordinary questions that still got only 112 had 14 to 42 words; the emergencies among them
+  keep the whole 112 answer first. Otherwise the intent becomes
   `noodgeval`, as for a sure match: a false alarm is safer than a missed emergency.
+  Issue 26: 9 of 54 questions of the residents' voices with an alarm word got only the 112
+  answer; the probes of tests/unit/emergency_probes.yml measure it (21 of 101 before).
 
 The output key `emergency_net` records the pattern and what the model said before the
 net (bench/answers.py measures the model alone with it).
@@ -35,7 +48,14 @@ import re
 from typing import Any, Dict, List, Optional, Pattern, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 
 from vrt.nlu import lexicon
@@ -56,7 +76,15 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         # The pattern lists are data (`data_settings`).
-        return {"intent": "noodgeval", "answer_after_112": [], "entity": "noodsignaal"}
+        return {
+            "intent": "noodgeval",
+            "answer_after_112": [],
+            "ask_after_112": [],
+            "ordinary_only": [],
+            "entity": "noodsignaal",
+            "model_entity": "noodsituatie",
+            "long_message_words": 12,
+        }
 
     @classmethod
     def data_settings(cls) -> Dict[Text, Any]:
@@ -81,7 +109,11 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
         )
         self.ordinary_question = re.compile(ordinary) if ordinary else None
         self.answer_after_112 = set(config["answer_after_112"])
+        self.ask_after_112 = set(config["ask_after_112"])
+        self.ordinary_only = set(config["ordinary_only"])
         self.entity = config["entity"]
+        self.model_entity = config["model_entity"]
+        self.long_message_words = int(config["long_message_words"])
 
     @staticmethod
     def prepare(text: Text) -> Text:
@@ -120,6 +152,21 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
         found = self._first_match(self.patterns, folded)
         return found.re.pattern if found else None
 
+    def _answer_after_112(self, previous: Optional[Text], ordinary: bool) -> Optional[Text]:
+        """The intent that answers after the 112 line when the net is unsure, or None (112 only)."""
+        if previous in self.answer_after_112:
+            return previous
+        if previous in self.ask_after_112 and (ordinary or previous not in self.ordinary_only):
+            return previous
+        return None
+
+    def _answer_after_emergency(self, message: Message) -> Optional[Text]:
+        """The best intent of the ranking that answers an ordinary question, or None."""
+        for entry in message.get(INTENT_RANKING_KEY) or []:
+            if entry.get(INTENT_NAME_KEY) in self.answer_after_112:
+                return entry[INTENT_NAME_KEY]
+        return None
+
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT)
@@ -129,7 +176,9 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
             previous = (message.get(INTENT) or {}).get("name")
             sure = self._first_match(self.patterns, folded)
             unsure = None if sure else self._first_match(self.unsure_patterns, folded)
-            if sure is not None and self.ordinary_question and self.ordinary_question.search(folded):
+            ordinary = bool(self.ordinary_question and self.ordinary_question.search(folded))
+            demoted = sure is not None and ordinary
+            if demoted:
                 sure, unsure = None, sure
             if sure is None and unsure is None:
                 continue
@@ -141,23 +190,53 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
                 add_to_output=True,
             )
             self._set_emergency_language(message, folded)
-            if unsure is not None and previous in self.answer_after_112:
+            # A long message (a story, a question with its background) may well be ordinary even
+            # when it describes a situation: the whole 112 answer, then the answer.
+            long = len(folded.split()) >= self.long_message_words
+            situation = True
+            if previous == self.intent:
+                # The model heard an emergency: with words of an ordinary question or in a long
+                # message, the whole 112 answer, then the best answer; otherwise 112 only.
+                answer = self._answer_after_emergency(message) if ordinary or long else None
+            elif sure is not None or demoted:
+                # A situation: 112 only, unless it is in an ordinary question or a long message.
+                answer = self._answer_after_112(previous, True) if demoted or long else None
+            else:
+                # Alarm words only: the 112 line, then the answer.
+                answer = self._answer_after_112(previous, ordinary)
+                situation = answer is None and long
+                if situation:
+                    answer = self._answer_after_112(previous, True)
+            signals = [self.entity, self.model_entity] if situation else [self.entity]
+            if answer is not None:
+                if answer != previous:
+                    override_intent(message, answer, _confidence_of(message, answer))
                 # The span of the matched words in the original text, where it can be found.
                 start = text.lower().find(found.group(0))
                 start, end = (start, start + len(found.group(0))) if start >= 0 else (0, len(text))
-                entity = {
-                    "entity": self.entity,
-                    "value": found.group(0),
-                    "start": start,
-                    "end": end,
-                    "extractor": self.__class__.__name__,
-                }
-                message.set(ENTITIES, [*(message.get(ENTITIES) or []), entity], add_to_output=True)
+                entities = [
+                    {
+                        "entity": name,
+                        "value": found.group(0),
+                        "start": start,
+                        "end": end,
+                        "extractor": self.__class__.__name__,
+                    }
+                    for name in signals
+                ]
+                message.set(ENTITIES, [*(message.get(ENTITIES) or []), *entities], add_to_output=True)
                 continue
             if previous != self.intent:
                 logger.info("Emergency pattern %r overrides intent %r", found.re.pattern, previous)
             override_intent(message, self.intent)
         return messages
+
+
+def _confidence_of(message: Message, name: Text) -> float:
+    for entry in message.get(INTENT_RANKING_KEY) or []:
+        if entry.get(INTENT_NAME_KEY) == name:
+            return float(entry.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+    return 0.0
 
 
 # --- the same net in the browser ---------------------------------------------------------
