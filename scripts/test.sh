@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make test: lint, validate, unit tests, train, held-out NLU test, test stories, end-to-end tests.
+# make test: lint, validate, unit tests, train, held-out NLU test, test stories, model probes, end-to-end tests.
 source "$(dirname "$0")/common.sh"
 
 mkdir -p results
@@ -40,6 +40,9 @@ fi
 correct=$(grep -oE "Correct: +[0-9]+ / [0-9]+" results/core-test.log | head -1 | grep -oE "[0-9]+ / [0-9]+")
 say "stories correct: $correct (expected $stories / $stories)"
 [[ "$correct" == "$stories / $stories" ]] || die "Rasa evaluated ${correct:-no} stories instead of all $stories"
+
+say "6/10 our own emergency probes through the trained model (tests/model)"
+"$PY" -m pytest tests/model -q --disable-warnings
 
 say "7/10 end-to-end tests over HTTP (make run, faults, exposure; REST, socket.io; SQLite, PostgreSQL and Redis stores)"
 ensure_apt_packages redis-server:redis-server postgresql:/usr/lib/postgresql/15/bin/initdb

@@ -1,4 +1,4 @@
-"""Our own emergency probes (tests/unit/emergency_probes.yml) through the newest trained model.
+"""Our own emergency probes (tests/model/emergency_probes.yml) through the newest trained model.
 
 Issue 26: in an emergency the bot's first words point to 112, whatever the message looks like;
 an ordinary question that merely contains an alarm word (a past fire, a drill, a smoke detector,
@@ -18,7 +18,7 @@ import yaml
 
 from vrt.ops.servers import ROOT, current_model
 
-PROBES = yaml.safe_load((ROOT / "tests" / "unit" / "emergency_probes.yml").read_text(encoding="utf-8"))
+PROBES = yaml.safe_load((ROOT / "tests" / "model" / "emergency_probes.yml").read_text(encoding="utf-8"))
 EMERGENCY_ANSWER = "utter_noodgeval"
 FIRST_LINE = "utter_noodgeval_eerst"
 
