@@ -42,6 +42,8 @@ reached `model_emergency_share` while another intent won (issue 26: after ~1,500
 out-of-scope examples in residents' voices, long stories of an emergency now, ending in "wat moet
 ik doen" or "mag ik dat melden bij jullie", went to those intents with `noodgeval` second at
 0.40-0.44), the whole 112 answer comes first and that intent's answer after it (level `model`).
+So too when the model itself said `noodgeval` below `model_unsure_below`, without an alarm word,
+in a message with words of an ordinary question ("wat kan ik doen als iemand door het ijs zakt").
 
 The output key `emergency_net` records the pattern and what the model said before the
 net (bench/answers.py measures the model alone with it).
@@ -93,6 +95,7 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
             "model_entity": "noodsituatie",
             "long_message_words": 12,
             "model_emergency_share": 1.01,
+            "model_unsure_below": 0.0,
         }
 
     @classmethod
@@ -124,6 +127,7 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
         self.model_entity = config["model_entity"]
         self.long_message_words = int(config["long_message_words"])
         self.model_emergency_share = float(config["model_emergency_share"])
+        self.model_unsure_below = float(config["model_unsure_below"])
 
     @staticmethod
     def prepare(text: Text) -> Text:
@@ -197,7 +201,15 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
                 and _confidence_of(message, self.intent) >= self.model_emergency_share
                 and self._answer_after_112(previous, True) is not None
             )
-            if sure is None and unsure is None and not model_heard:
+            # The model said `noodgeval`, but unsure, without an alarm word of the nets, in an
+            # ordinary question ("wat kan ik doen als iemand door het ijs zakt", 0.39): as with
+            # an alarm word.
+            model_said = (
+                previous == self.intent
+                and ordinary
+                and _confidence_of(message, self.intent) < self.model_unsure_below
+            )
+            if sure is None and unsure is None and not (model_heard or model_said):
                 continue
             level = SURE if sure else UNSURE if unsure else MODEL
             found = sure or unsure
