@@ -184,6 +184,57 @@ def test_situation_gets_the_112_answer_whatever_the_model_said(emergency):
     assert (net["model_intent"], net["level"]) == ("faq", "zeker")
 
 
+def ranked_message(text: str, ranking: list) -> Message:
+    message = net_message(text, ranking[0][0])
+    message.set("intent", {"name": ranking[0][0], "confidence": ranking[0][1]})
+    message.set("intent_ranking", [{"name": n, "confidence": c} for n, c in ranking])
+    return message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mijn kind is al een uur zoek, mag ik dat melden?",
+        "wat rook achter het huis, mag ik dat bij jullie melden?",
+    ],
+)
+def test_the_models_emergency_reading_survives_a_near_win_of_another_intent(emergency, text):
+    """Issue 26: another intent won by little, the model's `noodgeval` reached
+    model_emergency_share (config.yml): the whole 112 answer first, then that intent's answer."""
+    message = ranked_message(text, [("buiten_bereik", 0.45), ("noodgeval", 0.40), ("faq", 0.15)])
+    emergency.process([message])
+    assert message.get("intent")["name"] == "buiten_bereik"
+    assert [e["entity"] for e in message.get("entities")] == ["noodsignaal", "noodsituatie"]
+
+
+def test_a_low_emergency_reading_of_the_model_changes_nothing(emergency):
+    message = ranked_message(
+        "mijn kind is al een uur zoek, mag ik dat melden?", [("faq", 0.7), ("noodgeval", 0.2)]
+    )
+    emergency.process([message])
+    assert message.get("intent")["name"] == "faq"
+    assert not message.get("entities") and not message.get("emergency_net")
+
+
+def test_the_models_unsure_emergency_in_an_ordinary_question_gets_112_then_the_answer(emergency):
+    message = ranked_message(
+        "wat kan ik doen als iemand door het ijs zakt", [("noodgeval", 0.39), ("faq", 0.33)]
+    )
+    emergency.process([message])
+    assert message.get("intent")["name"] == "faq"
+    assert [e["entity"] for e in message.get("entities")] == ["noodsignaal", "noodsituatie"]
+    assert message.get("emergency_net")["level"] == "model"
+
+
+def test_the_models_sure_emergency_without_an_alarm_word_stays(emergency):
+    message = ranked_message(
+        "wat kan ik doen als iemand door het ijs zakt", [("noodgeval", 0.9), ("faq", 0.05)]
+    )
+    emergency.process([message])
+    assert message.get("intent")["name"] == "noodgeval"
+    assert not message.get("entities")
+
+
 def test_emergency_classifier_refuses_empty_patterns():
     with pytest.raises(ValueError):
         EmergencyKeywordClassifier({"intent": "noodgeval", "patterns": []})

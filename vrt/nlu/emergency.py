@@ -37,6 +37,14 @@ decides the language of the 112 answer when the language detector left it open:
   Issue 26: 9 of 54 questions of the residents' voices with an alarm word got only the 112
   answer; the probes of tests/unit/emergency_probes.yml measure it (21 of 101 before).
 
+When no pattern matches, or only an unsure one, but the model's own `noodgeval` probability
+reached `model_emergency_share` while another intent won (issue 26: after ~1,500 FAQ and
+out-of-scope examples in residents' voices, long stories of an emergency now, ending in "wat moet
+ik doen" or "mag ik dat melden bij jullie", went to those intents with `noodgeval` second at
+0.40-0.44), the whole 112 answer comes first and that intent's answer after it (level `model`).
+So too when the model itself said `noodgeval` below `model_unsure_below`, without an alarm word,
+in a message with words of an ordinary question ("wat kan ik doen als iemand door het ijs zakt").
+
 The output key `emergency_net` records the pattern and what the model said before the
 net (bench/answers.py measures the model alone with it).
 """
@@ -69,6 +77,8 @@ logger = logging.getLogger(__name__)
 NET_OUTPUT = "emergency_net"
 SURE = "zeker"
 UNSURE = "onzeker"
+# No pattern matched, but the model's own `noodgeval` probability reached `model_emergency_share`.
+MODEL = "model"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -84,6 +94,8 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
             "entity": "noodsignaal",
             "model_entity": "noodsituatie",
             "long_message_words": 12,
+            "model_emergency_share": 1.01,
+            "model_unsure_below": 0.0,
         }
 
     @classmethod
@@ -114,6 +126,8 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
         self.entity = config["entity"]
         self.model_entity = config["model_entity"]
         self.long_message_words = int(config["long_message_words"])
+        self.model_emergency_share = float(config["model_emergency_share"])
+        self.model_unsure_below = float(config["model_unsure_below"])
 
     @staticmethod
     def prepare(text: Text) -> Text:
@@ -180,13 +194,32 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
             demoted = sure is not None and ordinary
             if demoted:
                 sure, unsure = None, sure
-            if sure is None and unsure is None:
+            # The model's own emergency reading, when another intent only just beat it (a story
+            # with a question at the end, "mag ik dat melden"): the whole 112 answer, then the answer.
+            model_heard = (
+                previous != self.intent
+                and _confidence_of(message, self.intent) >= self.model_emergency_share
+                and self._answer_after_112(previous, True) is not None
+            )
+            # The model said `noodgeval`, but unsure, without an alarm word of the nets, in an
+            # ordinary question ("wat kan ik doen als iemand door het ijs zakt", 0.39): as with
+            # an alarm word.
+            model_said = (
+                previous == self.intent
+                and ordinary
+                and _confidence_of(message, self.intent) < self.model_unsure_below
+            )
+            if sure is None and unsure is None and not (model_heard or model_said):
                 continue
-            level = SURE if sure else UNSURE
+            level = SURE if sure else UNSURE if unsure else MODEL
             found = sure or unsure
             message.set(
                 NET_OUTPUT,
-                {"pattern": found.re.pattern, "model_intent": previous, "level": level},
+                {
+                    "pattern": found.re.pattern if found else None,
+                    "model_intent": previous,
+                    "level": level,
+                },
                 add_to_output=True,
             )
             self._set_emergency_language(message, folded)
@@ -201,6 +234,8 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
             elif sure is not None or demoted:
                 # A situation: 112 only, unless it is in an ordinary question or a long message.
                 answer = self._answer_after_112(previous, True) if demoted or long else None
+            elif model_heard:
+                answer = self._answer_after_112(previous, True)
             else:
                 # Alarm words only: the 112 line, then the answer.
                 answer = self._answer_after_112(previous, ordinary)
@@ -212,12 +247,13 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
                 if answer != previous:
                     override_intent(message, answer, _confidence_of(message, answer))
                 # The span of the matched words in the original text, where it can be found.
-                start = text.lower().find(found.group(0))
-                start, end = (start, start + len(found.group(0))) if start >= 0 else (0, len(text))
+                words = found.group(0) if found else text
+                start = text.lower().find(words)
+                start, end = (start, start + len(words)) if start >= 0 else (0, len(text))
                 entities = [
                     {
                         "entity": name,
-                        "value": found.group(0),
+                        "value": words,
                         "start": start,
                         "end": end,
                         "extractor": self.__class__.__name__,
