@@ -58,7 +58,7 @@ def test_a_missing_list_is_an_error(tmp_path):
 
 
 def test_config_yml_has_the_lengths_and_the_lists_come_from_the_data_file(finder):
-    assert SETTINGS == {"min_characters": 100, "min_words": 3, "max_words": 15}
+    assert SETTINGS == {"min_characters": 100, "min_clause_characters": 60, "min_words": 3, "max_words": 15}
     assert finder.finder.min_characters == 100
     assert "hoeveel" in finder.finder.question_words
 
@@ -153,7 +153,10 @@ def test_the_question_part_of_a_long_message(finder, text, expected):
     [
         # Short: read whole.
         "Hoeveel kazernes zijn er in Twente?",
-        "Ik woon in Borne, hoeveel kazernes zijn er eigenlijk in heel Twente vraagteken",
+        "Ik woon in Borne, hoeveel kazernes zijn er eigenlijk?",
+        # Shorter than min_characters, and not one sentence with a question after a comma.
+        "Ik woon in Borne. Mijn buurman zegt dat er veel zijn. Hoeveel kazernes zijn er in Twente?",
+        "Ik woon in Borne, en ik wil weten hoeveel kazernes er zijn in heel Twente, vertel eens",
         # Long, but no question in it.
         STORY + "Hij vond het prachtig en wil later ook brandweerman worden.",
         # Long, and nothing but the question: the part would be the whole.
@@ -166,6 +169,25 @@ def test_the_question_part_of_a_long_message(finder, text, expected):
 )
 def test_no_question_part(finder, text):
     assert part(finder, text) is None
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "mijn auto [kenteken] staat bij de kazerne, wat is de twente safety campus?",
+            "wat is de twente safety campus?",
+        ),
+        (
+            "Ik woon in Borne, hoeveel kazernes zijn er eigenlijk in heel Twente vraagteken",
+            "hoeveel kazernes zijn er eigenlijk in heel Twente?",
+        ),
+        ("I was born on [geboortedatum]; what does the safety region do?", "what does the safety region do?"),
+    ],
+)
+def test_a_question_after_a_comma_in_a_shorter_message(finder, text, expected):
+    assert SETTINGS["min_clause_characters"] <= len(text) < SETTINGS["min_characters"]
+    assert part(finder, text) == expected
 
 
 def test_the_finder_sets_the_part_and_leaves_buttons_and_short_messages_alone(finder):

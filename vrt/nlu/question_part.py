@@ -13,7 +13,8 @@ still reads the whole message.
 
 How the part is found (the words: lexicon/lookups/vraagwoorden.yml, read by vrt/nlu/lexicon.py):
 - dictation's question mark ("vraagteken", "question mark") is read as "?";
-- the message is split into sentences (after . ! ? and at line breaks);
+- the message is split into sentences (after . ! ? and at line breaks), and at a comma that a
+  question follows ("mijn auto staat bij de kazerne, wat is de safety campus?");
 - the question sentence is the last one with a question mark; else the last sentence when it
   asks (it starts with a question word or a question verb, after small words like "en", or has a
   lead-in like "ik vraag me af", or a question word inside); else the last sentence that starts
@@ -48,6 +49,7 @@ QUESTION_PART_KEY = "question_part"
 
 # A sentence ends after . ! ? or an ellipsis followed by white space, or at a line break.
 SENTENCE_BREAK = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
+CLAUSE_BREAK = re.compile(r"\s*[,;]\s+")
 WORD = re.compile(r"\S+")
 
 
@@ -68,6 +70,7 @@ class QuestionFinder:
         question_openers: Sequence[Text],
         dictated_question_marks: Sequence[Text],
         min_characters: int = 100,
+        min_clause_characters: int = 60,
         min_words: int = 3,
         max_words: int = 15,
     ) -> None:
@@ -85,6 +88,7 @@ class QuestionFinder:
             else None
         )
         self.min_characters = int(min_characters)
+        self.min_clause_characters = min(int(min_clause_characters), self.min_characters)
         self.min_words = int(min_words)
         self.max_words = int(max_words)
 
@@ -97,6 +101,7 @@ class QuestionFinder:
             config["question_openers"],
             config["dictated_question_marks"],
             config["min_characters"],
+            config["min_clause_characters"],
             config["min_words"],
             config["max_words"],
         )
@@ -142,6 +147,18 @@ class QuestionFinder:
             return True
         return last and bool(self._cut_positions(words))
 
+    def _clauses(self, sentence: Text) -> List[Text]:
+        """The sentence split at each comma that a question follows ("mijn auto staat bij de
+        kazerne, wat is de safety campus?"): the question after the comma is a sentence of its own."""
+        pieces = CLAUSE_BREAK.split(sentence)
+        clauses = [pieces[0]]
+        for piece in pieces[1:]:
+            if self._starts_question([w for _, w in self._words(piece)]):
+                clauses.append(piece)
+            else:
+                clauses[-1] = f"{clauses[-1]}, {piece}"
+        return clauses
+
     # -- the part ----------------------------------------------------------------------------
 
     def _question_sentence(self, sentences: List[Text]) -> Optional[int]:
@@ -173,10 +190,21 @@ class QuestionFinder:
 
     def find(self, text: Text) -> Optional[Text]:
         """The question part of `text`, or None for a short message or no part apart from the whole."""
-        if len(text.strip()) < self.min_characters:
+        if len(text.strip()) < self.min_clause_characters:
             return None
         marked = self.dictated.sub("?", text) if self.dictated else text
-        sentences = [s.strip() for s in SENTENCE_BREAK.split(marked) if s and s.strip()]
+        sentences = [
+            clause
+            for sentence in SENTENCE_BREAK.split(marked)
+            if sentence and sentence.strip()
+            for clause in self._clauses(sentence.strip())
+        ]
+        if len(text.strip()) < self.min_characters:
+            # A shorter message: only a question after a comma, at its end ("mijn auto staat bij
+            # de kazerne, wat is de safety campus?"), is a part.
+            whole_sentences = [x for x in SENTENCE_BREAK.split(marked) if x and x.strip()]
+            if len(whole_sentences) != 1 or len(sentences) < 2 or not sentences[-1].rstrip().endswith("?"):
+                return None
         if not sentences:
             return None
         end = self._question_sentence(sentences)
@@ -207,7 +235,7 @@ class QuestionPartFinder(ConfiguredComponent):
     def get_default_config() -> Dict[Text, Any]:
         # min_characters: shorter messages are read whole; min_words / max_words: the length
         # of a question part (docs/bench.md, "Issue 26").
-        return {"min_characters": 100, "min_words": 3, "max_words": 15}
+        return {"min_characters": 100, "min_clause_characters": 60, "min_words": 3, "max_words": 15}
 
     @classmethod
     def data_settings(cls) -> Dict[Text, Any]:
