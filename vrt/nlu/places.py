@@ -17,6 +17,11 @@ from outside). Three kinds of place:
 whether a place belongs to VRT (the patterns of lexicon/regex/plaatsen.yml), or when it is only
 a known place as a follow-up ("en zwolle?", "and Arnhem?", "oldenzaal ook?"). action_plaats
 (actions/plaats.py) answers with `kind_of_place`.
+
+A follow-up with a place the bot cannot place ("en Delden?", "and Gronau?") or without a place
+("hoort dat ook bij jullie?") is a place question only in context: right after a place answer
+or the list of municipalities. vrt.core.policies.PlaceFollowUpPolicy decides that, and
+action_plaats finds the place with `place_in_conversation` (README, "Places").
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import functools
 import importlib.metadata
 import re
 from pathlib import Path
-from typing import FrozenSet, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from vrt.nlu.lexicon import LEXICON, read_nlu_lists
 from vrt.nlu.text import normalise
@@ -109,15 +114,16 @@ def _project_words() -> FrozenSet[str]:
     return project_vocabulary()
 
 
-def looks_like_place(candidate: str, not_places: FrozenSet[str]) -> bool:
-    """A Dutch town or village (deduce's list), or one or two words that are neither common
+def looks_like_place(candidate: str, not_places: FrozenSet[str], abroad: FrozenSet[str] = frozenset()) -> bool:
+    """A Dutch town or village (deduce's list), a place over the border (`abroad`, from
+    lexicon/regex/plaatsen.yml: Gronau is also a word of the bot's own data), or one or two words that are neither common
     Dutch, nor a word of the bot's own data, nor listed as no place in lexicon/regex/plaatsen.yml.
     Measured on the held-out set: without the data's words, "is rampenbestrijding in twente
     jullie taak?" and "why is the network in twente so important" were read as places."""
     words = _words(candidate)
     if not words or words in not_places:
         return False
-    if words in _residences():
+    if words in _residences() or words in abroad:
         return True
     return len(words.split()) <= 2 and not any(
         word in _common_words() or word in not_places or word in _project_words() for word in words.split()
@@ -141,13 +147,37 @@ class PlaceQuestions:
 
     `membership`: regular expressions on the normalised text with a group named `plaats`
     ("valt (?P<plaats>...) onder jullie"); `followup`: a message that is only a place
-    ("en (?P<plaats>...)"), which counts only for a known municipality.
+    ("en (?P<plaats>...)"), which counts on its own only for a known municipality; `named`: where a
+    resident says they live ("ik woon in (?P<plaats>...)"); `referring`: words that stand for
+    the place named ("valt dat onder jullie"); `abroad`: places over the border.
     """
 
-    def __init__(self, membership: List[str], followup: List[str], not_places: FrozenSet[str]) -> None:
+    def __init__(
+        self,
+        membership: List[str],
+        followup: List[str],
+        not_places: FrozenSet[str],
+        named: Sequence[str] = (),
+        referring: FrozenSet[str] = frozenset(),
+        abroad: FrozenSet[str] = frozenset(),
+    ) -> None:
         self.membership = [re.compile(p) for p in membership]
         self.followup = [re.compile(p) for p in followup]
+        self.named = [re.compile(p) for p in named]
         self.not_places = not_places
+        self.referring = referring
+        self.abroad = abroad
+
+    def _a_place(self, candidate: str) -> Optional[Tuple[str, str]]:
+        """(name, kind) when the candidate is a place: a known municipality, or a place the bot
+        cannot place (`looks_like_place`)."""
+        candidate = candidate.strip()
+        found = find_place(candidate)
+        if found and _words(found[0]) == _words(candidate):
+            return found
+        if candidate and not found and looks_like_place(candidate, self.not_places, self.abroad):
+            return tidy_name(candidate), UNKNOWN
+        return None
 
     def place_asked(self, text: str) -> Optional[Tuple[str, str]]:
         """(name, kind) of the place the message asks about, or None when it asks about none."""
@@ -156,12 +186,17 @@ class PlaceQuestions:
             match = pattern.search(normalised)
             if match:
                 candidate = match.group("plaats").strip()
+                if _words(candidate) in self.referring:  # "ik woon in Delden, valt dat onder jullie?"
+                    named = self.place_named(normalised[: match.start()])
+                    if named:
+                        return named
+                    continue
                 found = find_place(candidate)
                 if found and _words(found[0]) == _words(candidate):
                     return found
                 if found:  # "zit mijn burgemeester van Losser in jullie bestuur": not a place question
                     continue
-                if looks_like_place(candidate, self.not_places):
+                if looks_like_place(candidate, self.not_places, self.abroad):
                     return tidy_name(candidate), UNKNOWN
         for pattern in self.followup:
             match = pattern.fullmatch(normalised)
@@ -169,6 +204,63 @@ class PlaceQuestions:
                 found = find_place(match.group("plaats"))
                 if found and _words(found[0]) == _words(match.group("plaats")):
                     return found
+        return None
+
+    def follow_up_place(self, text: str) -> Optional[Tuple[str, str]]:
+        """(name, kind) when the message is only a place ("en delden?", "and Gronau?", "ook
+        Deventer?"), any place; a place question only in context (PlaceFollowUpPolicy)."""
+        normalised = normalise(text)
+        for pattern in self.followup:
+            match = pattern.fullmatch(normalised)
+            if match:
+                found = self._a_place(match.group("plaats"))
+                if found:
+                    return found
+        return None
+
+    def place_named(self, text: str) -> Optional[Tuple[str, str]]:
+        """(name, kind) of the place where the resident says they live or work ("ik woon in
+        Delden"): the two words after "in", else the first; None when neither is a place."""
+        normalised = normalise(text)
+        for pattern in self.named:
+            for match in pattern.finditer(normalised):
+                words = match.group("plaats").split()
+                for reading in (" ".join(words[:2]), words[0]) if len(words) > 1 else (words[0],):
+                    found = self._a_place(reading)
+                    if found:
+                        return found
+        return None
+
+    def refers_to_a_place(self, text: str) -> bool:
+        """Whether the message has a word that stands for a place named before ("dat", "mijn dorp")."""
+        padded = f" {_words(text)} "
+        return any(f" {words} " in padded for words in self.referring)
+
+    def place_in_message(self, text: str, entities: Sequence[Dict[str, Any]] = ()) -> Optional[Tuple[str, str]]:
+        """(name, kind) of the place a message names: its entity `plaats`, a message that is only
+        a place, where the resident lives, or a known municipality anywhere in it."""
+        for entity in entities:
+            if entity.get("entity") == "plaats" and entity.get("value"):
+                value = str(entity["value"])
+                return value, kind_of_place(value)
+        return self.place_asked(text) or self.follow_up_place(text) or self.place_named(text) or find_place(text)
+
+    def place_in_conversation(
+        self, messages: Sequence[Tuple[str, Sequence[Dict[str, Any]]]]
+    ) -> Optional[Tuple[str, str]]:
+        """(name, kind) of the place a question is about, from the user messages newest first
+        (text, entities): the newest message's own place; when it only refers to one ("hoort dat
+        ook bij jullie?"), the newest place the earlier messages named."""
+        if not messages:
+            return None
+        text, entities = messages[0]
+        found = self.place_in_message(text, entities)
+        if found or not self.refers_to_a_place(text):
+            return found
+        for text, entities in messages[1:]:
+            found = self.place_in_message(text, entities)
+            if found:
+                return found
         return None
 
 
@@ -180,4 +272,7 @@ def place_questions(path: Path = PLACE_QUESTIONS) -> PlaceQuestions:
         lists.regexes["plaats_lidmaatschap"],
         lists.regexes["plaats_vervolg"],
         frozenset(_words(w) for w in lists.lookups.get("plaats_geen_plaats", ())),
+        named=lists.regexes["plaats_genoemd"],
+        referring=frozenset(_words(w) for w in lists.lookups["plaats_verwijzing"]),
+        abroad=frozenset(_words(w) for w in lists.lookups["plaats_over_de_grens"]),
     )
