@@ -366,6 +366,8 @@ class PlaceFollowUpPolicy(Policy):
     `action` (action_plaats) with confidence 1.0, then action_listen, for
     - a message that is only a place, any place ("en Delden?", "ook Deventer?", "and Nordhorn?":
       `PlaceQuestions.follow_up_place`, patterns and word lists in lexicon/regex/plaatsen.yml);
+    - a message that says where the resident lives, and nothing else ("ik woon in Markelo"), or
+      more when the NLU was unsure (`unsure_intents`, or an FAQ answer below `faq_confidence`);
     - after a place answer: a question whether "that" belongs to VRT too, at most `max_words`
       words ("hoort dat ook bij jullie?": the kinds `referring_kinds` of
       lexicon/regex/vervolgvraag.yml with a word of `plaats_verwijzing`); action_plaats then
@@ -386,6 +388,9 @@ class PlaceFollowUpPolicy(Policy):
             "after": ["action_plaats", "utter_plaats_ja", "utter_plaats_nee", "utter_plaats_onbekend"],
             "after_topics": ["gemeenten"],
             "referring_kinds": ["hoort_bij_jullie", "een_van"],
+            # Where the resident lives ("en als ik in Goor woon?") counts when the NLU was unsure.
+            "unsure_intents": ["nlu_fallback", "buiten_bereik", "verduidelijk", "vertel_meer", "plaats"],
+            "faq_confidence": 0.5,
             "except_intents": [
                 "noodgeval",
                 "groet",
@@ -397,7 +402,12 @@ class PlaceFollowUpPolicy(Policy):
             ],
             "faq_action": "utter_faq",
             # Answers that did not understand: the thread goes on across them.
-            "pass_over": ["utter_default", "utter_buiten_bereik", "utter_verduidelijk", "action_verduidelijk"],
+            "pass_over": [
+                "utter_default",
+                "utter_buiten_bereik",
+                "utter_verduidelijk",
+                "action_verduidelijk",
+            ],
             "place_intent": "plaats",
             "place_entity": "plaats",
             "emergency_entity": "noodsignaal",
@@ -438,7 +448,11 @@ class PlaceFollowUpPolicy(Policy):
                 name = event.action_name or ""
                 if name in after:
                     return True
-                if name and name not in pass_over and name not in (ACTION_LISTEN_NAME, "action_session_start"):
+                if (
+                    name
+                    and name not in pass_over
+                    and name not in (ACTION_LISTEN_NAME, "action_session_start")
+                ):
                     return False
             elif isinstance(event, UserUttered):
                 seen += 1
@@ -474,6 +488,14 @@ class PlaceFollowUpPolicy(Policy):
                 return False
         if self.places.follow_up_place(message.text):
             return True
+        unsure = intent in self.config["unsure_intents"] or (
+            intent == "faq" and faq_confidence(message.parse_data) < float(self.config["faq_confidence"])
+        )
+        if self.places.place_named(message.text, alone=True):  # "ik woon in Markelo"
+            return True
+        if unsure and len(message.text.split()) <= int(self.config["max_words"]):
+            if self.places.place_named(message.text):  # "maar ik woon in Goor, en nu?"
+                return True
         return after_place and self.refers_back(message.text)
 
     def predict_action_probabilities(

@@ -84,6 +84,39 @@ def find_place(text: str) -> Optional[Tuple[str, str]]:
     return None
 
 
+def _edits(a: str, b: str) -> int:
+    """Edit distance with swapped neighbours as one edit (optimal string alignment): "boren" is
+    one edit from both Borne and Buren."""
+    rows = [list(range(len(b) + 1))] + [[i] + [0] * len(b) for i in range(1, len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
+    return rows[-1][-1]
+
+
+def close_municipality(candidate: str) -> Optional[Tuple[str, str]]:
+    """(name, kind) of the one known municipality the candidate is a typo or a dialect form of
+    ("oldenzal", "nijmegn", "hengel", "oldenzel"): the nearest, one edit from a word of at least
+    5 letters, two from one of at least 8. None for a real town or village (deduce's list: Delden
+    is no typo of Velden), a common word, or a tie."""
+    words = _words(candidate)
+    if len(words) < 5 or words in _residences() or words in _common_words():
+        return None
+    allowed = 1 if len(words) < 8 else 2
+    distances = [
+        (_edits(known, words), name, kind)
+        for known, name, kind in _known()
+        if abs(len(known) - len(words)) <= allowed
+    ]
+    near = sorted(row for row in distances if row[0] <= allowed)
+    if not near or (len(near) > 1 and near[1][0] == near[0][0]):
+        return None
+    return near[0][1], near[0][2]
+
+
 def _deduce_list(relative: str) -> List[str]:
     folder = Path(importlib.metadata.distribution("deduce").locate_file("deduce-data/lookup_lists"))
     return [
@@ -114,7 +147,9 @@ def _project_words() -> FrozenSet[str]:
     return project_vocabulary()
 
 
-def looks_like_place(candidate: str, not_places: FrozenSet[str], abroad: FrozenSet[str] = frozenset()) -> bool:
+def looks_like_place(
+    candidate: str, not_places: FrozenSet[str], abroad: FrozenSet[str] = frozenset()
+) -> bool:
     """A Dutch town or village (deduce's list), a place over the border (`abroad`, from
     lexicon/regex/plaatsen.yml: Gronau is also a word of the bot's own data), or one or two words that are neither common
     Dutch, nor a word of the bot's own data, nor listed as no place in lexicon/regex/plaatsen.yml.
@@ -147,7 +182,8 @@ class PlaceQuestions:
 
     `membership`: regular expressions on the normalised text with a group named `plaats`
     ("valt (?P<plaats>...) onder jullie"); `followup`: a message that is only a place
-    ("en (?P<plaats>...)"), which counts on its own only for a known municipality; `named`: where a
+    ("en (?P<plaats>...)"), which counts on its own only for a known municipality, and
+    `in_context` ("en in (?P<plaats>...)"), which counts only in context; `named`: where a
     resident says they live ("ik woon in (?P<plaats>...)"); `referring`: words that stand for
     the place named ("valt dat onder jullie"); `abroad`: places over the border.
     """
@@ -160,8 +196,10 @@ class PlaceQuestions:
         named: Sequence[str] = (),
         referring: FrozenSet[str] = frozenset(),
         abroad: FrozenSet[str] = frozenset(),
+        in_context: Sequence[str] = (),
     ) -> None:
         self.membership = [re.compile(p) for p in membership]
+        self.in_context = [re.compile(p) for p in in_context]
         self.followup = [re.compile(p) for p in followup]
         self.named = [re.compile(p) for p in named]
         self.not_places = not_places
@@ -175,7 +213,12 @@ class PlaceQuestions:
         found = find_place(candidate)
         if found and _words(found[0]) == _words(candidate):
             return found
-        if candidate and not found and looks_like_place(candidate, self.not_places, self.abroad):
+        if not candidate or found or _words(candidate) in self.not_places:
+            return None
+        close = close_municipality(candidate)  # also a word of the data: "hengel" (Twents)
+        if close:
+            return close
+        if looks_like_place(candidate, self.not_places, self.abroad):
             return tidy_name(candidate), UNKNOWN
         return None
 
@@ -187,7 +230,8 @@ class PlaceQuestions:
             if match:
                 candidate = match.group("plaats").strip()
                 if _words(candidate) in self.referring:  # "ik woon in Delden, valt dat onder jullie?"
-                    named = self.place_named(normalised[: match.start()])
+                    before = normalised[: match.start()]
+                    named = self.place_named(before) or self.follow_up_place(before)
                     if named:
                         return named
                     continue
@@ -197,20 +241,20 @@ class PlaceQuestions:
                 if found:  # "zit mijn burgemeester van Losser in jullie bestuur": not a place question
                     continue
                 if looks_like_place(candidate, self.not_places, self.abroad):
-                    return tidy_name(candidate), UNKNOWN
+                    return close_municipality(candidate) or (tidy_name(candidate), UNKNOWN)
         for pattern in self.followup:
             match = pattern.fullmatch(normalised)
             if match:
-                found = find_place(match.group("plaats"))
-                if found and _words(found[0]) == _words(match.group("plaats")):
+                found = self._a_place(match.group("plaats"))
+                if found and found[1] != UNKNOWN:
                     return found
         return None
 
     def follow_up_place(self, text: str) -> Optional[Tuple[str, str]]:
         """(name, kind) when the message is only a place ("en delden?", "and Gronau?", "ook
         Deventer?"), any place; a place question only in context (PlaceFollowUpPolicy)."""
-        normalised = normalise(text)
-        for pattern in self.followup:
+        normalised = normalise(text).strip(" -")
+        for pattern in [*self.followup, *self.in_context]:
             match = pattern.fullmatch(normalised)
             if match:
                 found = self._a_place(match.group("plaats"))
@@ -218,12 +262,18 @@ class PlaceQuestions:
                     return found
         return None
 
-    def place_named(self, text: str) -> Optional[Tuple[str, str]]:
+    def place_named(self, text: str, alone: bool = False) -> Optional[Tuple[str, str]]:
         """(name, kind) of the place where the resident says they live or work ("ik woon in
-        Delden"): the two words after "in", else the first; None when neither is a place."""
+        Delden"): the two words after "in", else the first; None when neither is a place.
+        `alone`: only when the message says that and nothing else."""
         normalised = normalise(text)
         for pattern in self.named:
             for match in pattern.finditer(normalised):
+                if alone and (
+                    normalised[: match.start()].strip() not in ("", "en", "and", "maar", "but")
+                    or match.end() < len(normalised)
+                ):
+                    continue
                 words = match.group("plaats").split()
                 for reading in (" ".join(words[:2]), words[0]) if len(words) > 1 else (words[0],):
                     found = self._a_place(reading)
@@ -236,14 +286,18 @@ class PlaceQuestions:
         padded = f" {_words(text)} "
         return any(f" {words} " in padded for words in self.referring)
 
-    def place_in_message(self, text: str, entities: Sequence[Dict[str, Any]] = ()) -> Optional[Tuple[str, str]]:
+    def place_in_message(
+        self, text: str, entities: Sequence[Dict[str, Any]] = ()
+    ) -> Optional[Tuple[str, str]]:
         """(name, kind) of the place a message names: its entity `plaats`, a message that is only
         a place, where the resident lives, or a known municipality anywhere in it."""
         for entity in entities:
             if entity.get("entity") == "plaats" and entity.get("value"):
                 value = str(entity["value"])
                 return value, kind_of_place(value)
-        return self.place_asked(text) or self.follow_up_place(text) or self.place_named(text) or find_place(text)
+        return (
+            self.place_asked(text) or self.follow_up_place(text) or self.place_named(text) or find_place(text)
+        )
 
     def place_in_conversation(
         self, messages: Sequence[Tuple[str, Sequence[Dict[str, Any]]]]
@@ -275,4 +329,5 @@ def place_questions(path: Path = PLACE_QUESTIONS) -> PlaceQuestions:
         named=lists.regexes["plaats_genoemd"],
         referring=frozenset(_words(w) for w in lists.lookups["plaats_verwijzing"]),
         abroad=frozenset(_words(w) for w in lists.lookups["plaats_over_de_grens"]),
+        in_context=lists.regexes["plaats_vervolg_in_context"],
     )
