@@ -372,7 +372,10 @@ class PlaceFollowUpPolicy(Policy):
       words ("hoort dat ook bij jullie?": the kinds `referring_kinds` of
       lexicon/regex/vervolgvraag.yml with a word of `plaats_verwijzing`); action_plaats then
       answers about the place named before (after the list of municipalities,
-      knowledge/vervolgvragen.yml sends these to action_plaats through TopicFollowUpPolicy).
+      knowledge/vervolgvragen.yml sends these to action_plaats through TopicFollowUpPolicy);
+    - after another FAQ answer: that question when the message before named a place ("ik woon
+      in Goor, wat doen jullie?") and knowledge/vervolgvragen.yml has no answer for it after that
+      topic (it has one after the Zorg- en Veiligheidshuis: "that" is the ZVH there).
     It abstains for a message the NLU already read as a place question with its place (the rule
     answers it), for `except_intents` and for an emergency signal; EmergencyFollowUpPolicy has a
     higher priority. Nothing to train: the patterns are read when the model is loaded.
@@ -419,9 +422,10 @@ class PlaceFollowUpPolicy(Policy):
 
         self.places = place_questions()
         kinds = lexicon.follow_up_kinds()
-        self.referring_questions = [
-            re.compile(p) for kind in self.config["referring_kinds"] for p in kinds[kind]
-        ]
+        self.referring_questions = {
+            kind: [re.compile(p) for p in kinds[kind]] for kind in self.config["referring_kinds"]
+        }
+        self.topic_answers = load_follow_up_questions(kinds=set(kinds))
 
     def train(
         self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any
@@ -460,14 +464,27 @@ class PlaceFollowUpPolicy(Policy):
                     return False
         return False
 
-    def refers_back(self, text: Optional[Text]) -> bool:
-        """ "hoort dat ook bij jullie?": a question whether the place named before belongs to VRT."""
+    def refers_back(self, text: Optional[Text]) -> Optional[Text]:
+        """ "hoort dat ook bij jullie?": the kind of question (`referring_kinds`) when it asks whether
+        a place named before belongs to VRT, else None."""
         folded = normalise(text or "")
-        return (
-            0 < len(folded.split()) <= int(self.config["max_words"])
-            and self.places.refers_to_a_place(folded)
-            and any(p.search(folded) for p in self.referring_questions)
-        )
+        if not (
+            0 < len(folded.split()) <= int(self.config["max_words"]) and self.places.refers_to_a_place(folded)
+        ):
+            return None
+        for kind, patterns in self.referring_questions.items():
+            if any(p.search(folded) for p in patterns):
+                return kind
+        return None
+
+    def place_named_before(self, tracker: DialogueStateTracker) -> bool:
+        """Whether the user message before the latest one named a place ("ik woon in Goor, wat
+        doen jullie?")."""
+        users = [e for e in tracker.events if isinstance(e, UserUttered)]
+        if len(users) < 2:
+            return False
+        before = users[-2]
+        return self.places.place_in_message(before.text or "", before.entities) is not None
 
     def wants_place_answer(self, tracker: DialogueStateTracker) -> bool:
         message = tracker.latest_message
@@ -479,24 +496,37 @@ class PlaceFollowUpPolicy(Policy):
             return False
         if intent == self.config["place_intent"] and self.config["place_entity"] in entities:
             return False
-        after_place = self.after_place_answer(tracker)
-        if not after_place:
-            topic = last_faq_topic(
-                tracker, int(self.config["turns"]), self.config["faq_action"], self.config["pass_over"]
-            )
-            if topic not in self.config["after_topics"]:
-                return False
-        if self.places.follow_up_place(message.text):
+        if self.after_place_answer(tracker):
+            return self.about_a_place(message) or self.refers_back(message.text) is not None
+        topic = last_faq_topic(
+            tracker, int(self.config["turns"]), self.config["faq_action"], self.config["pass_over"]
+        )
+        if topic in self.config["after_topics"] and self.about_a_place(message):
             return True
+        # After another FAQ answer, "hoort dat ook bij jullie?" is about the place the question
+        # before named, unless knowledge/vervolgvragen.yml answers it for that topic (the ZVH).
+        kind = self.refers_back(message.text) if topic else None
+        return (
+            kind is not None
+            and self.topic_answers.get(topic, {}).get(kind) is None
+            and self.place_named_before(tracker)
+        )
+
+    def about_a_place(self, message: UserUttered) -> bool:
+        """A message that is only a place, or says where the resident lives."""
+        text = message.text or ""
+        if self.places.follow_up_place(text) or self.places.place_named(text, alone=True):
+            return True
+        intent = (message.intent or {}).get("name")
         unsure = intent in self.config["unsure_intents"] or (
             intent == "faq" and faq_confidence(message.parse_data) < float(self.config["faq_confidence"])
         )
-        if self.places.place_named(message.text, alone=True):  # "ik woon in Markelo"
-            return True
-        if unsure and len(message.text.split()) <= int(self.config["max_words"]):
-            if self.places.place_named(message.text):  # "maar ik woon in Goor, en nu?"
-                return True
-        return after_place and self.refers_back(message.text)
+        # "maar ik woon in Goor, en nu?": more words only when the NLU was unsure.
+        return (
+            unsure
+            and len(text.split()) <= int(self.config["max_words"])
+            and self.places.place_named(text) is not None
+        )
 
     def predict_action_probabilities(
         self,
