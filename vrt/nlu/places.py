@@ -72,7 +72,23 @@ def _known() -> Tuple[Tuple[str, str, str], ...]:
     twente = {_words(n): n for n in twente_municipalities()}
     known = {**{_words(n): n for n in dutch_municipalities()}, **twente}
     rows = [(words, name, TWENTE if words in twente else OTHER_DUTCH) for words, name in known.items()]
+    # The parts of a double name of the 14 ("Rijssen", "Holten" of Rijssen-Holten): the name says
+    # they are that municipality, the answer names it whole.
+    rows += [
+        (_words(part), name, TWENTE)
+        for name in twente_municipalities()
+        if "-" in name
+        for part in name.split("-")
+        if _words(part) not in known
+    ]
     return tuple(sorted(rows, key=lambda row: -len(row[0])))
+
+
+def exact_place(candidate: str) -> Optional[Tuple[str, str]]:
+    """(name, kind) when the candidate is a known municipality (or a part of a double name of the
+    14), nothing more and nothing less."""
+    words = _words(candidate)
+    return next(((name, kind) for known, name, kind in _known() if known == words), None)
 
 
 def find_place(text: str) -> Optional[Tuple[str, str]]:
@@ -166,10 +182,8 @@ def looks_like_place(
 
 
 def kind_of_place(name: str) -> str:
-    found = find_place(name)
-    if found and _words(found[0]) == _words(name):
-        return found[1]
-    return UNKNOWN
+    found = exact_place(name)
+    return found[1] if found else UNKNOWN
 
 
 def tidy_name(candidate: str) -> str:
@@ -210,9 +224,10 @@ class PlaceQuestions:
         """(name, kind) when the candidate is a place: a known municipality, or a place the bot
         cannot place (`looks_like_place`)."""
         candidate = candidate.strip()
+        exact = exact_place(candidate)
+        if exact:
+            return exact
         found = find_place(candidate)
-        if found and _words(found[0]) == _words(candidate):
-            return found
         if not candidate or found or _words(candidate) in self.not_places:
             return None
         close = close_municipality(candidate)  # also a word of the data: "hengel" (Twents)
@@ -235,9 +250,10 @@ class PlaceQuestions:
                     if named:
                         return named
                     continue
+                exact = exact_place(candidate)
+                if exact:
+                    return exact
                 found = find_place(candidate)
-                if found and _words(found[0]) == _words(candidate):
-                    return found
                 if found:  # "zit mijn burgemeester van Losser in jullie bestuur": not a place question
                     continue
                 if looks_like_place(candidate, self.not_places, self.abroad):
@@ -265,15 +281,12 @@ class PlaceQuestions:
     def place_named(self, text: str, alone: bool = False) -> Optional[Tuple[str, str]]:
         """(name, kind) of the place where the resident says they live or work ("ik woon in
         Delden"): the two words after "in", else the first; None when neither is a place.
-        `alone`: only when the message says that and nothing else."""
+        `alone`: only when the message says that and nothing else (a subject of at most 3 words before it)."""
         normalised = normalise(text)
         for pattern in self.named:
             for match in pattern.finditer(normalised):
-                if alone and (
-                    normalised[: match.start()].strip() not in ("", "en", "and", "maar", "but")
-                    or match.end() < len(normalised)
-                ):
-                    continue
+                if alone and (len(normalised[: match.start()].split()) > 3 or match.end() < len(normalised)):
+                    continue  # "(mijn zus) woont in Markelo" and nothing after it
                 words = match.group("plaats").split()
                 for reading in (" ".join(words[:2]), words[0]) if len(words) > 1 else (words[0],):
                     found = self._a_place(reading)
