@@ -118,6 +118,17 @@ def test_the_place_entity_has_its_span_in_the_residents_text():
         ("and gronau, is that also part of vrt", "Gronau", UNKNOWN),
         ("valt oldenzal onder jullie", "Oldenzaal", TWENTE),
         ("en nijmegn?", "Nijmegen", OTHER_DUTCH),
+        ("valt rijssen onder jullie", "Rijssen-Holten", TWENTE),
+        ("en holten?", "Rijssen-Holten", TWENTE),
+        ("ok, en Borne?", "Borne", TWENTE),
+        ("thanks! and Arnhem?", "Arnhem", OTHER_DUTCH),
+        ("is borne ook een van jullie gemeentes?", "Borne", TWENTE),
+        ("zijn jullie er ook voor hengelo", "Hengelo", TWENTE),
+        ("vallen wij in zwolle onder jullie", "Zwolle", OTHER_DUTCH),
+        ("hurt oldnzaal d'r ok bie", "Oldenzaal", TWENTE),
+        ("mijn zus woont in zwolle, valt dat onder jullie", "Zwolle", OTHER_DUTCH),
+        ("and what about enschede, does that belong to vrt too", "Enschede", TWENTE),
+        ("does vrt also cover zwolle", "Zwolle", OTHER_DUTCH),
     ],
 )
 def test_more_ways_to_ask_about_a_place(text, place, kind):
@@ -134,6 +145,9 @@ def test_more_ways_to_ask_about_a_place(text, place, kind):
         ("en in goor?", "Goor"),
         ("en als ik in goor woon?", "Goor"),
         ("what about gronau then?", "Gronau"),
+        ("geldt dat ook voor goor?", "Goor"),
+        ("does that also apply to nordhorn", "Nordhorn"),
+        ("top en goor dan", "Goor"),
     ],
 )
 def test_any_place_as_a_follow_up_is_found_for_the_context(text, place):
