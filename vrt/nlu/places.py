@@ -295,9 +295,15 @@ class PlaceQuestions:
         return None
 
     def refers_to_a_place(self, text: str) -> bool:
-        """Whether the message has a word that stands for a place named before ("dat", "mijn dorp")."""
-        padded = f" {_words(text)} "
-        return any(f" {words} " in padded for words in self.referring)
+        """Whether the message asks about a place named before: a membership question whose place
+        is a word that stands for it ("hoort dat ook bij jullie?", "val ik onder jullie?"); not
+        "hoort het ziekenhuis bij jullie?"."""
+        normalised = normalise(text)
+        for pattern in self.membership:
+            match = pattern.search(normalised)
+            if match and _words(match.group("plaats").strip()) in self.referring:
+                return True
+        return False
 
     def place_in_message(
         self, text: str, entities: Sequence[Dict[str, Any]] = ()
