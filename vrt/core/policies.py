@@ -350,6 +350,200 @@ class TopicFollowUpPolicy(Policy):
         return self._prediction(probabilities)
 
 
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
+class PlaceFollowUpPolicy(Policy):
+    """A follow-up about a place, read in the context of the last answer.
+
+    Why: the NLU reads each message alone, and a message that is only a place counts as a place
+    question there only for a known Dutch municipality ("en Zwolle?"). After "Ja, Tubbergen is een
+    van de 14 gemeenten", "en Ootmarsum?" got "Daar weet ik helaas geen antwoord op", "and
+    Gronau?" got "Sorry, dat begrijp ik niet", and "hoort dat ook bij jullie?" the list; on the
+    residents' voices set 0.609 of the place follow-ups were right (bench.voices,
+    `followup_by_kind.places`).
+
+    When the last answer, in the last `turns` user turns, was a place answer (one of `after`) or
+    an FAQ answer about the municipalities or the region (`after_topics`), this policy predicts
+    `action` (action_plaats) with confidence 1.0, then action_listen, for
+    - a message that is only a place, any place ("en Delden?", "ook Deventer?", "and Nordhorn?":
+      `PlaceQuestions.follow_up_place`, patterns and word lists in lexicon/regex/plaatsen.yml);
+    - a message that says where the resident lives, and nothing else ("ik woon in Markelo"), or
+      more when the NLU was unsure (`unsure_intents`, or an FAQ answer below `faq_confidence`);
+    - after a place answer: a question whether "that" belongs to VRT too, at most `max_words`
+      words ("hoort dat ook bij jullie?": the kinds `referring_kinds` of
+      lexicon/regex/vervolgvraag.yml with a word of `plaats_verwijzing`); action_plaats then
+      answers about the place named before (after the list of municipalities,
+      knowledge/vervolgvragen.yml sends these to action_plaats through TopicFollowUpPolicy);
+    - after another FAQ answer: that question when the message before named a place ("ik woon
+      in Goor, wat doen jullie?") and knowledge/vervolgvragen.yml has no answer for it after that
+      topic (it has one after the Zorg- en Veiligheidshuis: "that" is the ZVH there).
+    It abstains for a message the NLU already read as a place question with its place (the rule
+    answers it), for `except_intents` and for an emergency signal; EmergencyFollowUpPolicy has a
+    higher priority. Nothing to train: the patterns are read when the model is loaded.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "priority": 7,
+            "action": "action_plaats",
+            "turns": 2,
+            "max_words": 10,
+            "after": ["action_plaats", "utter_plaats_ja", "utter_plaats_nee", "utter_plaats_onbekend"],
+            "after_topics": ["gemeenten"],
+            "referring_kinds": ["hoort_bij_jullie", "een_van"],
+            # Where the resident lives ("en als ik in Goor woon?") counts when the NLU was unsure.
+            "unsure_intents": ["nlu_fallback", "buiten_bereik", "verduidelijk", "vertel_meer", "plaats"],
+            "faq_confidence": 0.5,
+            "except_intents": [
+                "noodgeval",
+                "groet",
+                "afscheid",
+                "bedankt",
+                "feedback",
+                "taal_kiezen",
+                "ben_je_een_mens",
+            ],
+            "faq_action": "utter_faq",
+            # Answers that did not understand: the thread goes on across them.
+            "pass_over": [
+                "utter_default",
+                "utter_buiten_bereik",
+                "utter_verduidelijk",
+                "action_verduidelijk",
+            ],
+            "place_intent": "plaats",
+            "place_entity": "plaats",
+            "emergency_entity": "noodsignaal",
+        }
+
+    def __init__(self, config: Dict[Text, Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__({**self.get_default_config(), **config}, *args, **kwargs)
+        from vrt.nlu.places import place_questions
+
+        self.places = place_questions()
+        kinds = lexicon.follow_up_kinds()
+        self.referring_questions = {
+            kind: [re.compile(p) for p in kinds[kind]] for kind in self.config["referring_kinds"]
+        }
+        self.topic_answers = load_follow_up_questions(kinds=set(kinds))
+
+    def train(
+        self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any
+    ) -> Resource:
+        return self._resource
+
+    def after_place_answer(self, tracker: DialogueStateTracker) -> bool:
+        """Whether the last answer, in the last `turns` user turns, was a place answer."""
+        events = list(tracker.events)
+        users = [i for i, e in enumerate(events) if isinstance(e, UserUttered)]
+        if not users:
+            return False
+        seen = 0
+        after = set(self.config["after"])
+        pass_over = set(self.config["pass_over"])
+        for event in reversed(events[: users[-1]]):
+            if isinstance(event, BotUttered):
+                action = (event.metadata or {}).get("utter_action") or ""
+                if action in after:
+                    return True
+                if action and action not in pass_over:
+                    return False
+            elif isinstance(event, ActionExecuted):
+                name = event.action_name or ""
+                if name in after:
+                    return True
+                if (
+                    name
+                    and name not in pass_over
+                    and name not in (ACTION_LISTEN_NAME, "action_session_start")
+                ):
+                    return False
+            elif isinstance(event, UserUttered):
+                seen += 1
+                if seen >= int(self.config["turns"]):
+                    return False
+        return False
+
+    def refers_back(self, text: Optional[Text]) -> Optional[Text]:
+        """ "hoort dat ook bij jullie?": the kind of question (`referring_kinds`) when it asks whether
+        a place named before belongs to VRT, else None."""
+        folded = normalise(text or "")
+        if not (
+            0 < len(folded.split()) <= int(self.config["max_words"]) and self.places.refers_to_a_place(folded)
+        ):
+            return None
+        for kind, patterns in self.referring_questions.items():
+            if any(p.search(folded) for p in patterns):
+                return kind
+        return None
+
+    def place_named_before(self, tracker: DialogueStateTracker) -> bool:
+        """Whether the user message before the latest one named a place ("ik woon in Goor, wat
+        doen jullie?")."""
+        users = [e for e in tracker.events if isinstance(e, UserUttered)]
+        if len(users) < 2:
+            return False
+        before = users[-2]
+        return self.places.place_in_message(before.text or "", before.entities) is not None
+
+    def wants_place_answer(self, tracker: DialogueStateTracker) -> bool:
+        message = tracker.latest_message
+        if message is None or not message.text:
+            return False
+        intent = (message.intent or {}).get("name")
+        entities = {e.get("entity") for e in message.entities}
+        if intent in self.config["except_intents"] or self.config["emergency_entity"] in entities:
+            return False
+        if intent == self.config["place_intent"] and self.config["place_entity"] in entities:
+            return False
+        if self.after_place_answer(tracker):
+            return self.about_a_place(message) or self.refers_back(message.text) is not None
+        topic = last_faq_topic(
+            tracker, int(self.config["turns"]), self.config["faq_action"], self.config["pass_over"]
+        )
+        if topic in self.config["after_topics"] and self.about_a_place(message):
+            return True
+        # After another FAQ answer, "hoort dat ook bij jullie?" is about the place the question
+        # before named, unless knowledge/vervolgvragen.yml answers it for that topic (the ZVH).
+        kind = self.refers_back(message.text) if topic else None
+        return (
+            kind is not None
+            and self.topic_answers.get(topic, {}).get(kind) is None
+            and self.place_named_before(tracker)
+        )
+
+    def about_a_place(self, message: UserUttered) -> bool:
+        """A message that is only a place, or says where the resident lives."""
+        text = message.text or ""
+        if self.places.follow_up_place(text) or self.places.place_named(text, alone=True):
+            return True
+        intent = (message.intent or {}).get("name")
+        unsure = intent in self.config["unsure_intents"] or (
+            intent == "faq" and faq_confidence(message.parse_data) < float(self.config["faq_confidence"])
+        )
+        # "maar ik woon in Goor, en nu?": more words only when the NLU was unsure.
+        return (
+            unsure
+            and len(text.split()) <= int(self.config["max_words"])
+            and self.places.place_named(text) is not None
+        )
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: Optional[Dict[Text, Any]] = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        probabilities = self._default_predictions(domain)
+        action = self.config["action"]
+        done = actions_since_message(tracker)
+        if done in ([], [action]) and self.wants_place_answer(tracker):
+            wanted = ACTION_LISTEN_NAME if done == [action] else action
+            probabilities[domain.index_for_action(wanted)] = 1.0
+        return self._prediction(probabilities)
+
+
 def actions_since_message(tracker: DialogueStateTracker) -> List[Text]:
     """The actions after the latest user message; [] while the bot has not answered it yet."""
     actions: List[Text] = []
