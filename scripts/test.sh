@@ -41,7 +41,7 @@ correct=$(grep -oE "Correct: +[0-9]+ / [0-9]+" results/core-test.log | head -1 |
 say "stories correct: $correct (expected $stories / $stories)"
 [[ "$correct" == "$stories / $stories" ]] || die "Rasa evaluated ${correct:-no} stories instead of all $stories"
 
-say "6/10 our own emergency probes through the trained model (tests/model)"
+say "6/10 the trained model on our own probes: emergencies, place follow-ups (tests/model)"
 "$PY" -m pytest tests/model -q --disable-warnings
 
 say "7/10 end-to-end tests over HTTP (make run, faults, exposure; REST, socket.io; SQLite, PostgreSQL and Redis stores)"

@@ -38,7 +38,8 @@ decides the language of the 112 answer when the language detector left it open:
   answer; the probes of tests/unit/emergency_probes.yml measure it (21 of 101 before).
 
 When no pattern matches, or only an unsure one, but the model's own `noodgeval` probability
-reached `model_emergency_share` while another intent won (issue 26: after ~1,500 FAQ and
+reached `model_emergency_share` while another intent won, in a message of at least
+`long_message_words` words (issue 26: after ~1,500 FAQ and
 out-of-scope examples in residents' voices, long stories of an emergency now, ending in "wat moet
 ik doen" or "mag ik dat melden bij jullie", went to those intents with `noodgeval` second at
 0.40-0.44), the whole 112 answer comes first and that intent's answer after it (level `model`).
@@ -196,8 +197,11 @@ class EmergencyKeywordClassifier(ConfiguredComponent):
                 sure, unsure = None, sure
             # The model's own emergency reading, when another intent only just beat it (a story
             # with a question at the end, "mag ik dat melden"): the whole 112 answer, then the answer.
+            # Only in a message of `long_message_words` words or more: a short one the model does
+            # not know spreads its probability ("en delden?": noodgeval 0.41).
             model_heard = (
                 previous != self.intent
+                and len(folded.split()) >= self.long_message_words
                 and _confidence_of(message, self.intent) >= self.model_emergency_share
                 and self._answer_after_112(previous, True) is not None
             )
