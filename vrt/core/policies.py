@@ -107,8 +107,21 @@ def recent_turns(tracker: DialogueStateTracker, turns: int) -> DialogueStateTrac
     return recent
 
 
+class FollowUpPolicy(Policy):
+    """A policy that learns nothing from the stories: its config (defaults, then config.yml) and
+    the data files it reads decide. The base of the three follow-up policies below."""
+
+    def __init__(self, config: Dict[Text, Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__({**self.get_default_config(), **config}, *args, **kwargs)
+
+    def train(
+        self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any
+    ) -> Resource:
+        return self._resource
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
-class EmergencyFollowUpPolicy(Policy):
+class EmergencyFollowUpPolicy(FollowUpPolicy):
     """The 112 answer again, first, for what a resident asks right after an emergency answer.
 
     Why: the rules hold one user message, so the emergency was forgotten one message later.
@@ -154,13 +167,8 @@ class EmergencyFollowUpPolicy(Policy):
         }
 
     def __init__(self, config: Dict[Text, Any], *args: Any, **kwargs: Any) -> None:
-        super().__init__({**self.get_default_config(), **config}, *args, **kwargs)
+        super().__init__(config, *args, **kwargs)
         self.what_now = [re.compile(p) for p in lexicon.emergency_follow_ups()]
-
-    def train(
-        self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any
-    ) -> Resource:
-        return self._resource
 
     def is_follow_up(self, text: Optional[Text], intent: Optional[Text]) -> bool:
         """A "what now" message, or a short one that is not thanks or goodbye."""
@@ -224,7 +232,7 @@ class EmergencyFollowUpPolicy(Policy):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
-class TopicFollowUpPolicy(Policy):
+class TopicFollowUpPolicy(FollowUpPolicy):
     """A follow-up question without a topic, read in the context of the last FAQ answer.
 
     Why: the rules hold one user message, and the NLU reads each message alone. "En wie betaalt
@@ -275,7 +283,7 @@ class TopicFollowUpPolicy(Policy):
         }
 
     def __init__(self, config: Dict[Text, Any], *args: Any, **kwargs: Any) -> None:
-        super().__init__({**self.get_default_config(), **config}, *args, **kwargs)
+        super().__init__(config, *args, **kwargs)
         self.kinds = {
             kind: [re.compile(p) for p in patterns] for kind, patterns in lexicon.follow_up_kinds().items()
         }
@@ -283,11 +291,6 @@ class TopicFollowUpPolicy(Policy):
         self.referring = set(words["referring_words"])
         self.fillers = set(words["filler_words"]) | self.referring
         self.answers = load_follow_up_questions(kinds=set(self.kinds))
-
-    def train(
-        self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any
-    ) -> Resource:
-        return self._resource
 
     def kind_of(self, text: Optional[Text]) -> Optional[Tuple[Text, bool, bool]]:
         """The kind of follow-up question, whether the message is that question and nothing else,
@@ -351,7 +354,7 @@ class TopicFollowUpPolicy(Policy):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
-class PlaceFollowUpPolicy(Policy):
+class PlaceFollowUpPolicy(FollowUpPolicy):
     """A follow-up about a place, read in the context of the last answer.
 
     Why: the NLU reads each message alone, and a message that is only a place counts as a place
@@ -417,7 +420,7 @@ class PlaceFollowUpPolicy(Policy):
         }
 
     def __init__(self, config: Dict[Text, Any], *args: Any, **kwargs: Any) -> None:
-        super().__init__({**self.get_default_config(), **config}, *args, **kwargs)
+        super().__init__(config, *args, **kwargs)
         from vrt.nlu.places import place_questions
 
         self.places = place_questions()
@@ -426,11 +429,6 @@ class PlaceFollowUpPolicy(Policy):
             kind: [re.compile(p) for p in kinds[kind]] for kind in self.config["referring_kinds"]
         }
         self.topic_answers = load_follow_up_questions(kinds=set(kinds))
-
-    def train(
-        self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any
-    ) -> Resource:
-        return self._resource
 
     def after_place_answer(self, tracker: DialogueStateTracker) -> bool:
         """Whether the last answer, in the last `turns` user turns, was a place answer."""
