@@ -119,6 +119,35 @@ class FollowUpPolicy(Policy):
     ) -> Resource:
         return self._resource
 
+    def answer(self, tracker: DialogueStateTracker) -> Optional[Text]:
+        """The action that answers the latest message in context, or None (abstain)."""
+        raise NotImplementedError
+
+    def nlu_unsure(self, message: UserUttered) -> bool:
+        """The NLU was unsure: an intent of `unsure_intents`, or an FAQ answer below `faq_confidence`."""
+        intent = (message.intent or {}).get("name")
+        return intent in self.config["unsure_intents"] or (
+            intent == "faq" and faq_confidence(message.parse_data) < float(self.config["faq_confidence"])
+        )
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: Optional[Dict[Text, Any]] = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        """`answer` with confidence 1.0 while the bot has not answered the message, then
+        action_listen after it; all zeros otherwise."""
+        probabilities = self._default_predictions(domain)
+        done = actions_since_message(tracker)
+        answer = self.answer(tracker) if len(done) <= 1 else None
+        if answer is not None:
+            wanted = ACTION_LISTEN_NAME if done == [answer] else answer if not done else None
+            if wanted in domain.action_names_or_texts:
+                probabilities[domain.index_for_action(wanted)] = 1.0
+        return self._prediction(probabilities)
+
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
 class EmergencyFollowUpPolicy(FollowUpPolicy):
@@ -326,31 +355,12 @@ class TopicFollowUpPolicy(FollowUpPolicy):
         if found is None:
             return None
         kind, bare, referring = found
-        unsure = intent in self.config["unsure_intents"] or (
-            intent == "faq" and faq_confidence(message.parse_data) < float(self.config["faq_confidence"])
-        )
-        if not (bare or (unsure and referring)):
+        if not (bare or (referring and self.nlu_unsure(message))):
             return None
         answer = self.answers.get(topic, {}).get(kind)
         if answer is None and intent in self.config["no_answer_intents"]:
             return self.config["no_answer"]
         return answer
-
-    def predict_action_probabilities(
-        self,
-        tracker: DialogueStateTracker,
-        domain: Domain,
-        rule_only_data: Optional[Dict[Text, Any]] = None,
-        **kwargs: Any,
-    ) -> PolicyPrediction:
-        probabilities = self._default_predictions(domain)
-        done = actions_since_message(tracker)
-        answer = self.answer(tracker) if len(done) <= 1 else None
-        if answer is not None:
-            wanted = ACTION_LISTEN_NAME if done == [answer] else answer if not done else None
-            if wanted in domain.action_names_or_texts:
-                probabilities[domain.index_for_action(wanted)] = 1.0
-        return self._prediction(probabilities)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
@@ -515,31 +525,15 @@ class PlaceFollowUpPolicy(FollowUpPolicy):
         text = message.text or ""
         if self.places.follow_up_place(text) or self.places.place_named(text, alone=True):
             return True
-        intent = (message.intent or {}).get("name")
-        unsure = intent in self.config["unsure_intents"] or (
-            intent == "faq" and faq_confidence(message.parse_data) < float(self.config["faq_confidence"])
-        )
         # "maar ik woon in Goor, en nu?": more words only when the NLU was unsure.
         return (
-            unsure
+            self.nlu_unsure(message)
             and len(text.split()) <= int(self.config["max_words"])
             and self.places.place_named(text) is not None
         )
 
-    def predict_action_probabilities(
-        self,
-        tracker: DialogueStateTracker,
-        domain: Domain,
-        rule_only_data: Optional[Dict[Text, Any]] = None,
-        **kwargs: Any,
-    ) -> PolicyPrediction:
-        probabilities = self._default_predictions(domain)
-        action = self.config["action"]
-        done = actions_since_message(tracker)
-        if done in ([], [action]) and self.wants_place_answer(tracker):
-            wanted = ACTION_LISTEN_NAME if done == [action] else action
-            probabilities[domain.index_for_action(wanted)] = 1.0
-        return self._prediction(probabilities)
+    def answer(self, tracker: DialogueStateTracker) -> Optional[Text]:
+        return self.config["action"] if self.wants_place_answer(tracker) else None
 
 
 def actions_since_message(tracker: DialogueStateTracker) -> List[Text]:
