@@ -59,6 +59,27 @@ def test_component_sets_the_intent_and_the_candidates_only_for_unsure_faq_answer
     assert other.get("intent")["name"] == "nlu_fallback"
 
 
+def gate_fallback(faq_confidence: float) -> Message:
+    """What FaqConfidenceGate leaves: nlu_fallback on top, the classifier's `faq` after it."""
+    message = faq_message([("faq/capaciteit", 0.20), ("faq/organisatie", 0.15), ("faq/bestuur", 0.12)])
+    ranking = [{"name": "nlu_fallback", "confidence": 0.8}, {"name": "faq", "confidence": faq_confidence}]
+    message.set("intent", ranking[0], add_to_output=True)
+    message.set("intent_ranking", ranking, add_to_output=True)
+    return message
+
+
+def test_a_sure_faq_question_with_a_weak_topic_is_asked_back_instead_of_the_fallback():
+    settings = clarify_settings()
+    component = ClarifyingQuestion(settings)
+    sure = gate_fallback(settings["sure_faq"] + 0.01)
+    unsure = gate_fallback(settings["sure_faq"] - 0.01)
+    component.process([sure, unsure])
+    assert sure.get("intent")["name"] == "verduidelijk"
+    assert sure.get(CANDIDATES_KEY) == ["faq/capaciteit", "faq/organisatie", "faq/bestuur"]
+    assert [r["name"] for r in sure.get("intent_ranking")][:2] == ["verduidelijk", "nlu_fallback"]
+    assert unsure.get("intent")["name"] == "nlu_fallback" and unsure.get(CANDIDATES_KEY) is None
+
+
 def test_candidates_are_two_or_three_close_answers():
     ranking = [("faq/a", 0.4), ("faq/b", 0.3), ("faq/c", 0.25), ("faq/d", 0.05)]
     assert candidates(ranking, 3, 0.5) == ["faq/a", "faq/b", "faq/c"]
