@@ -15,6 +15,8 @@ from vrt.nlu.language import ENGLISH, conversation_language
 POLICY_PLAN = load_policy_plan()
 
 THEME_ENTITY = "beleidsthema"
+# The intent of a message the bot asked back on (vrt/nlu/clarify.py).
+CLARIFY_INTENT = "verduidelijk"
 
 
 def tracker_language(tracker: Tracker) -> str:
@@ -22,6 +24,17 @@ def tracker_language(tracker: Tracker) -> str:
     return conversation_language(
         event.get("parse_data") or {} for event in reversed(tracker.events) if event.get("event") == "user"
     )
+
+
+def typed_before_click(tracker: Tracker) -> str:
+    """The text of the resident's message before the latest one, if the bot asked back on it."""
+    users = [event for event in reversed(tracker.events) if event.get("event") == "user"]
+    if len(users) < 2:
+        return ""
+    asked = users[1]
+    if ((asked.get("parse_data") or {}).get("intent") or {}).get("name") != CLARIFY_INTENT:
+        return ""
+    return asked.get("text") or ""
 
 
 def theme_buttons(
@@ -45,12 +58,16 @@ class ActionBeleidsplan(Action):
         return "action_beleidsplan"
 
     def requested_theme(self, tracker: Tracker) -> Optional[Theme]:
-        """Theme from this turn's entity (slot), else from the words of the message."""
+        """Theme from this turn's entity (slot), else from the words of the message; for a click
+        on the "Bedoel je ...?" button of the policy plan, from the question typed before it."""
         for value in [*tracker.get_latest_entity_values(THEME_ENTITY), tracker.get_slot(THEME_ENTITY)]:
             theme = self.plan.theme_for_value(value)
             if theme:
                 return theme
-        return self.plan.find_in_text(tracker.latest_message.get("text"))
+        text = tracker.latest_message.get("text") or ""
+        if text.startswith("/"):
+            text = typed_before_click(tracker)
+        return self.plan.find_in_text(text)
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]

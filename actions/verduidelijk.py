@@ -3,7 +3,8 @@
 vrt/nlu/clarify.py sets intent `verduidelijk` and puts the candidate topics
 (`verduidelijk_onderwerpen`, e.g. ["faq/capaciteit", "faq/organisatie"]) in the parse data.
 This action sends `utter_verduidelijk` with one button per candidate (title from
-knowledge/onderwerpen.yml, payload `/faq/<topic>`, answered by FaqPayloadHandler) and
+knowledge/onderwerpen.yml, payload `/faq/<topic>`, answered by FaqPayloadHandler; for the
+candidate `beleidsplan`, payload `/beleidsplan`, answered by action_beleidsplan) and
 "Iets anders", whose payload gets the honest "I don't know" answer. Rasa keeps buttons given
 to utter_message next to a templated response's text, so they end up in the BotUttered data.
 """
@@ -23,6 +24,8 @@ from vrt.paths import ROOT
 
 TOPICS_PATH = ROOT / "knowledge" / "onderwerpen.yml"
 CANDIDATES_KEY = "verduidelijk_onderwerpen"
+# A candidate that is not an FAQ topic: the policy plan (intent `beleidsplan`).
+POLICY_PLAN = "beleidsplan"
 LANGUAGES = ("nl", "en")
 
 
@@ -33,9 +36,10 @@ def load_titles(path: Path = TOPICS_PATH) -> Dict[str, Any]:
         for language in LANGUAGES:
             if not str((titles or {}).get(language) or "").strip():
                 raise ValueError(f"{path}: onderwerpen.{topic} has no '{language}' title")
-    for language in (*LANGUAGES, "payload"):
-        if not str(data["iets_anders"].get(language) or "").strip():
-            raise ValueError(f"{path}: iets_anders has no '{language}'")
+    for button in (POLICY_PLAN, "iets_anders"):
+        for language in (*LANGUAGES, "payload"):
+            if not str(data[button].get(language) or "").strip():
+                raise ValueError(f"{path}: {button} has no '{language}'")
     return data
 
 
@@ -46,6 +50,9 @@ def buttons(candidates: List[str], language: str, titles: Dict[str, Any] = TITLE
     language = language if language in LANGUAGES else "nl"
     chosen = []
     for key in candidates:
+        if key == POLICY_PLAN:
+            chosen.append({"title": titles[POLICY_PLAN][language], "payload": titles[POLICY_PLAN]["payload"]})
+            continue
         topic = key.split("/", 1)[-1]
         title = (titles["onderwerpen"].get(topic) or {}).get(language)
         if title:

@@ -39,6 +39,25 @@ def test_theme_question_gets_the_faq_answer_with_the_same_facts(
     assert events == [SlotSet("beleidsthema", None)]
 
 
+def test_a_click_on_the_policy_plan_button_answers_the_theme_of_the_question_typed_before(
+    action, dispatcher, load_tracker, domain
+):
+    # "vernieuwing" and "onderzoek" are synonyms of the theme innovatie (knowledge/beleidsplan.yml).
+    responses, _ = run(action, dispatcher, load_tracker("beleidsplan_klik_na_verduidelijk"), domain)
+
+    assert responses == [f"utter_faq/{POLICY_PLAN.themes['innovatie'].antwoord}"]
+
+
+def test_a_payload_without_a_question_asked_back_before_it_lists_the_themes(
+    action, dispatcher, load_tracker, domain
+):
+    tracker = load_tracker("beleidsplan_klik_na_verduidelijk")
+    tracker.events[3]["parse_data"]["intent"]["name"] = "faq"  # the bot did not ask back on it
+    responses, _ = run(action, dispatcher, tracker, domain)
+
+    assert responses == ["utter_beleidsplan_kies_thema"]
+
+
 @pytest.mark.parametrize(
     "tracker_name, response",
     [

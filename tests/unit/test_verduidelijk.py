@@ -80,6 +80,42 @@ def test_a_sure_faq_question_with_a_weak_topic_is_asked_back_instead_of_the_fall
     assert unsure.get("intent")["name"] == "nlu_fallback" and unsure.get(CANDIDATES_KEY) is None
 
 
+def with_policy_plan_second(message: Message, share: float) -> Message:
+    top = message.get("intent")
+    message.set("intent_ranking", [top, {"name": "beleidsplan", "confidence": share}], add_to_output=True)
+    return message
+
+
+def test_the_policy_plan_as_a_close_second_intent_gets_its_own_button():
+    settings = clarify_settings()
+    component = ClarifyingQuestion(settings)
+    share = settings["policy_plan_second"]
+    sure_topic = with_policy_plan_second(faq_message([("faq/innovatie", 0.90), ("faq/netwerk", 0.05)]), share)
+    unsure_topic = with_policy_plan_second(
+        faq_message([("faq/innovatie", 0.40), ("faq/netwerk", 0.30), ("faq/bestuur", 0.05)]), share
+    )
+    far_second = with_policy_plan_second(
+        faq_message([("faq/innovatie", 0.90), ("faq/netwerk", 0.05)]), share - 0.01
+    )
+    component.process([sure_topic, unsure_topic, far_second])
+    assert sure_topic.get("intent")["name"] == "verduidelijk"
+    assert sure_topic.get(CANDIDATES_KEY) == ["faq/innovatie", "beleidsplan"]
+    assert unsure_topic.get(CANDIDATES_KEY) == ["faq/innovatie", "faq/netwerk", "beleidsplan"]
+    assert far_second.get("intent")["name"] == "faq" and far_second.get(CANDIDATES_KEY) is None
+
+
+def test_the_policy_plan_button_has_its_title_and_payload(load_tracker, dispatcher, domain):
+    tracker = load_tracker("verduidelijk_nl")
+    tracker.latest_message[CANDIDATES_KEY] = ["faq/innovatie", "beleidsplan"]
+    ActionVerduidelijk().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["buttons"] == [
+        {"title": "Innovatie", "payload": "/faq/innovatie"},
+        {"title": "Het beleidsplan 2021-2024", "payload": "/beleidsplan"},
+        {"title": "Iets anders", "payload": "/buiten_bereik"},
+    ]
+    assert "beleidsplan" in domain["intents"]
+
+
 def test_candidates_are_two_or_three_close_answers():
     ranking = [("faq/a", 0.4), ("faq/b", 0.3), ("faq/c", 0.25), ("faq/d", 0.05)]
     assert candidates(ranking, 3, 0.5) == ["faq/a", "faq/b", "faq/c"]
@@ -151,3 +187,18 @@ def test_a_click_after_asking_back_suggests_the_typed_question_for_the_chosen_an
     assert suggestion.intent == "faq/capaciteit"
     assert suggestion.examples == ["hoeveel brandweer is er eigenlijk"]
     assert suggestion.reason == "gekozen na verduidelijking"
+
+
+def test_a_click_on_the_policy_plan_button_suggests_the_typed_question_for_the_policy_plan():
+    from datetime import datetime
+
+    turns = [
+        turn("wat willen jullie de komende jaren met onderzoek", 1_700_000_000.0, ["action_verduidelijk"]),
+        turn("/beleidsplan", 1_700_000_010.0, ["action_beleidsplan"], intent="beleidsplan"),
+    ]
+    report = build_report(
+        turns, datetime.fromtimestamp(1_699_990_000), datetime.fromtimestamp(1_700_100_000), [], 0.5
+    )
+    [suggestion] = clicked(report, set())
+    assert suggestion.intent == "beleidsplan"
+    assert suggestion.examples == ["wat willen jullie de komende jaren met onderzoek"]

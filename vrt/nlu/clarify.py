@@ -78,6 +78,8 @@ class ClarifyingQuestion(ConfiguredComponent):
             "max_buttons": 3,
             "ratio": 0.5,
             "sure_faq": 0.9,
+            "policy_plan_intent": "beleidsplan",
+            "policy_plan_second": 0.2,
         }
 
     def __init__(self, config: Dict[Text, Any]) -> None:
@@ -90,6 +92,8 @@ class ClarifyingQuestion(ConfiguredComponent):
         self.max_buttons = int(config["max_buttons"])
         self.ratio = float(config["ratio"])
         self.sure_faq = float(config["sure_faq"])
+        self.policy_plan_intent = config["policy_plan_intent"]
+        self.policy_plan_second = float(config["policy_plan_second"])
 
     def ranking(self, message: Message) -> List[Tuple[Text, float]]:
         selector = message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {}
@@ -110,16 +114,32 @@ class ClarifyingQuestion(ConfiguredComponent):
             for entry in message.get(INTENT_RANKING_KEY) or []
         )
 
-    def asks_back(self, message: Message, ranking: List[Tuple[Text, float]]) -> bool:
-        if (message.get(INTENT) or {}).get("name") == self.retrieval_intent:
-            return should_clarify([c for _, c in ranking], self.floor, self.band, self.margin)
-        return len(ranking) >= 2 and self.sure_faq_sent_to_fallback(message)
+    def policy_plan_close_second(self, message: Message) -> bool:
+        """The policy plan is the classifier's second intent, at least `policy_plan_second`."""
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        return (
+            len(ranking) > 1
+            and ranking[1].get(INTENT_NAME_KEY) == self.policy_plan_intent
+            and ranking[1].get(PREDICTED_CONFIDENCE_KEY, 0.0) >= self.policy_plan_second
+        )
+
+    def choices(self, message: Message, ranking: List[Tuple[Text, float]]) -> List[Text]:
+        """The buttons to ask back with, or [] to leave the message as it is."""
+        if (message.get(INTENT) or {}).get("name") == self.retrieval_intent and ranking:
+            plan = [self.policy_plan_intent] if self.policy_plan_close_second(message) else []
+            if should_clarify([c for _, c in ranking], self.floor, self.band, self.margin):
+                return candidates(ranking, self.max_buttons, self.ratio) + plan
+            return [ranking[0][0], *plan] if plan else []
+        if len(ranking) >= 2 and self.sure_faq_sent_to_fallback(message):
+            return candidates(ranking, self.max_buttons, self.ratio)
+        return []
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             ranking = self.ranking(message)
-            if not self.asks_back(message, ranking):
+            choices = self.choices(message, ranking)
+            if not choices:
                 continue
             override_intent(message, self.intent, 1.0 - ranking[0][1])
-            message.set(CANDIDATES_KEY, candidates(ranking, self.max_buttons, self.ratio), add_to_output=True)
+            message.set(CANDIDATES_KEY, choices, add_to_output=True)
         return messages

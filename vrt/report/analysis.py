@@ -18,7 +18,8 @@ from vrt.report.models import ModelInfo
 SIMILARITY = 85
 # The clarifying question (actions/verduidelijk.py) and a click on one of its answers.
 CLARIFY_ACTION = "action_verduidelijk"
-CLARIFY_CLICK = re.compile(r"^/faq/(?P<topic>\w+)$")
+# A click on a button of the clarifying question: an FAQ answer or the policy plan.
+CLARIFY_CLICK = re.compile(r"^/(?P<answer>faq/\w+|beleidsplan)$")
 
 
 @dataclass
@@ -138,7 +139,7 @@ def build_report(
         previous[turn.conversation] = turn
         click = CLARIFY_CLICK.match(turn.text)
         if click and asked is not None and CLARIFY_ACTION in asked.actions and not asked.is_payload:
-            clarified.append((asked, f"faq/{click['topic']}"))
+            clarified.append((asked, click["answer"]))
         figures = days.setdefault(turn.day, DayFigures(day=turn.day))
         figures.resident_messages += 1
         figures.messages += 1 + len(turn.bot_texts)
