@@ -129,6 +129,10 @@ def test_the_place_entity_has_its_span_in_the_residents_text():
         ("mijn zus woont in zwolle, valt dat onder jullie", "Zwolle", OTHER_DUTCH),
         ("and what about enschede, does that belong to vrt too", "Enschede", TWENTE),
         ("does vrt also cover zwolle", "Zwolle", OTHER_DUTCH),
+        # formal "u" (the elderly), Twents "hoart"/"bi'j"
+        ("Valt de gemeente Losser onder uw regio?", "Losser", TWENTE),
+        ("is dinkelland van u?", "Dinkelland", TWENTE),
+        ("hoart almelo d'r ok bi'j", "Almelo", TWENTE),
     ],
 )
 def test_more_ways_to_ask_about_a_place(text, place, kind):
@@ -154,6 +158,34 @@ def test_any_place_as_a_follow_up_is_found_for_the_context(text, place):
     """Not a place question alone (place_asked), but one right after a place answer."""
     assert place_questions().place_asked(text) is None
     assert place_questions().follow_up_place(text) == (place, UNKNOWN)
+
+
+@pytest.mark.parametrize(
+    "text, place, kind",
+    [
+        ("und Denekamp?", "Denekamp", UNKNOWN),  # a German neighbour's "and"
+        ("en Deventer, daar werkt mijn zoon", "Deventer", OTHER_DUTCH),
+        ("En Zwolle, waar mijn broer woont?", "Zwolle", OTHER_DUTCH),
+        ("and Gronau, right across the border?", "Gronau", UNKNOWN),
+        ("en de lutte, daar woont mijn oom", "De Lutte", UNKNOWN),
+    ],
+)
+def test_a_follow_up_place_with_where_it_lies_or_who_lives_there(text, place, kind):
+    assert place_questions().follow_up_place(text) == (place, kind)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "en de brandweer, die komt toch altijd?",
+        "maar die kazerne daar",
+        "en ghor die helpt toch ook",
+        "and the police there",
+        "en nu wat moet ik doen",
+    ],
+)
+def test_a_subject_with_a_clause_is_no_place(text):
+    assert place_questions().follow_up_place(text) is None
 
 
 @pytest.mark.parametrize(
