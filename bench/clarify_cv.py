@@ -5,7 +5,8 @@ see it (the features and regressions of vrt/nlu/lexical_classifier.py, config.ym
 It prints, for the FAQ examples the classifier and the FAQ gate let through:
 - per 0.05-wide bin of the top topic's confidence, how often the first answer is right and how
   often the right one is among the buttons;
-- per band/margin pair, the share asked back, right at once, and right within one click;
+- per band/margin pair, the share asked back, right at once, and right within one click
+  (the buttons as config.yml sets them), and per `ratio` how often the right one is a button;
 and for the FAQ gate's fallbacks of messages the classifier filed under `faq` with at least
 `sure_faq`: FAQ examples whose answer a click gives, and other examples (out of scope, small
 talk) that would be asked back instead of getting the fallback.
@@ -18,6 +19,7 @@ from __future__ import annotations
 from typing import Dict, List, Tuple
 
 import numpy as np
+import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 from sklearn.model_selection import StratifiedKFold
 
@@ -28,7 +30,16 @@ from vrt.paths import ROOT
 
 FALLBACK = 0.35  # FallbackClassifier's threshold (config.yml)
 GATE = 0.25  # FaqConfidenceGate's threshold (config.yml)
-MAX_BUTTONS, RATIO = 3, 0.5
+
+
+def clarify_settings() -> Dict:
+    """ClarifyingQuestion's settings in config.yml (the buttons: max_buttons, ratio)."""
+    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    return next(step for step in config["pipeline"] if step["name"] == "vrt.nlu.clarify.ClarifyingQuestion")
+
+
+SETTINGS = clarify_settings()
+MAX_BUTTONS, RATIO = int(SETTINGS["max_buttons"]), float(SETTINGS["ratio"])
 
 
 def out_of_fold(texts: List[str], intents: List[str], topics: List[str], seed: int = 2024) -> List[Dict]:
@@ -98,6 +109,17 @@ def main() -> None:
                 f" right at once {np.mean(at_once):.3f}"
                 f" within one click {np.mean(np.logical_or(at_once, by_click)):.3f}"
             )
+    asked = [
+        (r, y)
+        for r, y in passed
+        if should_clarify([c for _, c in r], GATE, SETTINGS["band"], SETTINGS["margin"])
+    ]
+    for ratio in (0.5, 0.3, 0.2, 0.1, 0.0):
+        print(
+            f"ratio {ratio:.1f} at the configured band and margin: right among the buttons"
+            f" {np.mean([y in candidates(r, MAX_BUTTONS, ratio) for r, y in asked]):.3f},"
+            f" buttons {np.mean([len(candidates(r, MAX_BUTTONS, ratio)) for r, _ in asked]):.2f}"
+        )
     print("the FAQ gate's fallbacks of messages filed under faq with at least sure_faq:")
     for sure_faq in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95):
         sent = [
