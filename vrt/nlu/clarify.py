@@ -13,8 +13,8 @@ A message the gate sent to the fallback although the classifier was sure it is a
 intent is below 0.35) is asked back too, instead of "say it differently": the resident asked
 about VRT, only not which answer. In 5-fold CV of the intent and topic models together,
 44 of 3523 FAQ examples fell there with faq >= 0.9 and the right answer was among the buttons
-for 36 (34 with ratio 0.5); 9 of the 2282 other examples (all out of scope) would have been asked back instead of
-getting the fallback. At 0.8: 8 more rescued for 10 more asked back.
+for 36 (34 with ratio 0.5); 9 of the 2282 other examples (all out of scope) would have been
+asked back instead of getting the fallback. At 0.8: 8 more rescued for 10 more asked back.
 
 Before the emergency net, which keeps the last word.
 """
