@@ -67,13 +67,9 @@ PLACE_ANSWERS = {
 }
 EMERGENCY_FIRST = (EMERGENCY_ANSWER, EMERGENCY_FIRST_LINE)
 
-# make test fails below these (issue "residents in their own words", done when), except
-# within one clarifying question: the issue's bar is ISSUE_WITHIN_ONE, not met yet (0.92 on
-# 2026-12-04); until then make test holds the line a little under today's figure, so that a change
-# that loses answers fails, and prints the issue's bar next to it.
+# make test fails below these (issue "residents in their own words", done when).
 GATE_ANSWER_ACCURACY = 0.85
-ISSUE_WITHIN_ONE = 0.93
-GATE_WITHIN_ONE = 0.90
+GATE_WITHIN_ONE = 0.93
 GATE_EMERGENCY_RECALL = 1.0
 GATE_ONLY_112 = 0.02
 
@@ -336,11 +332,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
     print(f"residents' voices ({args.out}):\n{summary(result)}")
-    if result["within_one_clarifying"] is not None and result["within_one_clarifying"] < ISSUE_WITHIN_ONE:
-        print(
-            f"  (within one clarifying question {result['within_one_clarifying']}: under the issue's bar"
-            f" {ISSUE_WITHIN_ONE}; make test fails below {GATE_WITHIN_ONE})"
-        )
     failures = gate_failures(result) if args.gate else []
     for failure in failures:
         print(f"FAIL: {failure}", file=sys.stderr)

@@ -31,7 +31,7 @@ say "5/10 held-out answers over the whole pipeline (tests/nlu -> results/answers
 
 say "5/10 residents' voices over the whole pipeline (tests/stemmen -> results/voices.json)"
 # Written from the sources and personas by a writer who never saw data/; fails below 0.85 answered
-# at once, 0.90 within one clarifying question (the issue's bar is 0.93), emergency recall 1.0,
+# at once, 0.93 within one clarifying question (a click on the right button), emergency recall 1.0,
 # or above 2 % only-112 answers to non-emergencies (bench/voices.py).
 "$PY" -m bench.voices --model "$model" --gate --out results/voices.json 2>results/voices.log \
   || { tail -30 results/voices.log; die "residents' voices below the bar (results/voices.json)"; }
