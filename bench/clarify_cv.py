@@ -19,27 +19,21 @@ from __future__ import annotations
 from typing import Dict, List, Tuple
 
 import numpy as np
-import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 from sklearn.model_selection import StratifiedKFold
 
-from vrt.nlu.clarify import candidates, should_clarify
-from vrt.nlu.lexical_classifier import LinearModel
+from vrt.nlu.clarify import ClarifyingQuestion, candidates, should_clarify
+from vrt.nlu.faq_gate import FaqConfidenceGate
+from vrt.nlu.lexical_classifier import LexicalIntentClassifier, LinearModel
 from vrt.nlu.ngrams import NgramFeatures, training_examples
+from vrt.nlu.settings import component_settings
 from vrt.paths import ROOT
 
-FALLBACK = 0.35  # FallbackClassifier's threshold (config.yml)
-GATE = 0.25  # FaqConfidenceGate's threshold (config.yml)
-
-
-def clarify_settings() -> Dict:
-    """ClarifyingQuestion's settings in config.yml (the buttons: max_buttons, ratio)."""
-    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
-    return next(step for step in config["pipeline"] if step["name"] == "vrt.nlu.clarify.ClarifyingQuestion")
-
-
-SETTINGS = clarify_settings()
+SETTINGS = {**ClarifyingQuestion.get_default_config(), **component_settings(ClarifyingQuestion)}
 MAX_BUTTONS, RATIO = int(SETTINGS["max_buttons"]), float(SETTINGS["ratio"])
+FALLBACK = float(component_settings("FallbackClassifier")["threshold"])
+GATE = float(component_settings(FaqConfidenceGate)["threshold"])
+CLASSIFIER = component_settings(LexicalIntentClassifier)
 
 
 def out_of_fold(texts: List[str], intents: List[str], topics: List[str], seed: int = 2024) -> List[Dict]:
@@ -49,10 +43,15 @@ def out_of_fold(texts: List[str], intents: List[str], topics: List[str], seed: i
     result: List[Dict] = [{} for _ in texts]
     for train, test in folds.split(texts, labels):
         features, matrix = NgramFeatures.fit([texts[i] for i in train])
-        intent_model = LinearModel.fit(matrix, list(labels[train]), 30.0, None)
+        intent_model = LinearModel.fit(
+            matrix, list(labels[train]), float(CLASSIFIER["intent_C"]), CLASSIFIER["intent_class_weight"]
+        )
         faq_rows = [k for k, i in enumerate(train) if intents[i] == "faq" and topics[i]]
         topic_model = LinearModel.fit(
-            matrix[faq_rows], [topics[train[k]] for k in faq_rows], 30.0, "balanced"
+            matrix[faq_rows],
+            [topics[train[k]] for k in faq_rows],
+            float(CLASSIFIER["topic_C"]),
+            CLASSIFIER["topic_class_weight"],
         )
         held = features.transform([texts[i] for i in test])
         intent_p, topic_p = intent_model.probabilities(held), topic_model.probabilities(held)

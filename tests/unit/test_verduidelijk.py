@@ -6,21 +6,18 @@ from __future__ import annotations
 import copy
 
 import pytest
-import yaml
 from rasa.shared.nlu.training_data.message import Message
 
 from actions.verduidelijk import ActionVerduidelijk, load_titles
 from vrt.nlu.clarify import CANDIDATES_KEY, ClarifyingQuestion, candidates, should_clarify
-from vrt.paths import ROOT
+from vrt.nlu.settings import component_settings
 from vrt.report.analysis import build_report
 from vrt.report.conversations import Turn
 from vrt.report.suggest import clicked
 
 
 def clarify_settings() -> dict:
-    config = yaml.safe_load((ROOT / "config.yml").read_text())
-    step = next(c for c in config["pipeline"] if c["name"] == "vrt.nlu.clarify.ClarifyingQuestion")
-    return {**ClarifyingQuestion.get_default_config(), **{k: v for k, v in step.items() if k != "name"}}
+    return {**ClarifyingQuestion.get_default_config(), **component_settings(ClarifyingQuestion)}
 
 
 def faq_message(ranking, intent="faq") -> Message:

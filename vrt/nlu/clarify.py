@@ -12,9 +12,9 @@ A message the gate sent to the fallback although the classifier was sure it is a
 (`faq` at least `sure_faq` in its ranking; FallbackClassifier's own fallback never is, its top
 intent is below 0.35) is asked back too, instead of "say it differently": the resident asked
 about VRT, only not which answer. In 5-fold CV of the intent and topic models together,
-44 of 3523 FAQ examples fell there with faq >= 0.9 and the right answer was among the buttons
-for 36 (34 with ratio 0.5); 9 of the 2282 other examples (all out of scope) would have been
-asked back instead of getting the fallback. At 0.8: 8 more rescued for 10 more asked back.
+44 of 3758 FAQ examples fell there with faq >= 0.9 and the right answer was among the buttons
+for 36; 7 of the 2302 other examples (6 out of scope) would have been asked back instead of
+getting the fallback. At 0.8: 7 more by a click for 14 more asked back.
 
 Before the emergency net, which keeps the last word.
 """
